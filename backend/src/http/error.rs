@@ -1,0 +1,138 @@
+//! `AppError`: the one type that turns every failure into RFC 9457 problem+json for the API or a
+//! readable HTML page for the browser.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::web::templates::ErrorPage;
+use crate::imap::ImapError;
+use crate::service::ServiceError;
+
+/// An HTTP-level failure: status, a problem type slug, a title and a human detail.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<&'static str>,
+    pub retry_after: Option<u64>,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// URI reference naming the kind of problem.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The request field at fault, for validation problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl AppError {
+    /// A problem with the given status, type slug, title and detail.
+    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, slug, title, detail: detail.into(), field: None, retry_after: None }
+    }
+
+    /// 400 for a malformed request, naming the field.
+    pub fn invalid(field: &'static str, detail: impl Into<String>) -> Self {
+        Self { field: Some(field), ..Self::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail) }
+    }
+
+    /// 404 for an unknown route or object.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    /// 403 for a form posted without a valid CSRF token.
+    pub fn csrf() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "csrf", "Form expired or forged", "the form's security token is missing or invalid; reload the page and try again")
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            problem_type: format!("urn:letterbox:problem:{}", self.slug),
+            title: self.title.to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            field: self.field.map(str::to_string),
+        }
+    }
+
+    fn common_headers(&self, response: &mut Response) {
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"letterbox\""));
+        }
+    }
+
+    /// Renders as an HTML error page (for the browser UI).
+    pub fn into_html(self) -> Response {
+        let page = ErrorPage { status: self.status.as_u16(), title: self.title, detail: &self.detail };
+        let body = askama::Template::render(&page).unwrap_or_else(|_| format!("{}: {}", self.title, self.detail));
+        let mut response = (self.status, Html(body)).into_response();
+        self.common_headers(&mut response);
+        response
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        self.common_headers(&mut response);
+        response
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> Self {
+        let detail = err.to_string();
+        match err {
+            ServiceError::Unauthorized(_) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Not logged in", detail),
+            ServiceError::Throttled { retry_after } => Self {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "login-throttled", "Too many failed logins", detail)
+            },
+            ServiceError::InvalidInput { field, detail } => Self::invalid(field, detail),
+            ServiceError::NotFound(_) => Self::not_found(detail),
+            ServiceError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail),
+            ServiceError::Refused(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "mail-server-refused", "The mail server refused", detail),
+            ServiceError::MailServer(ImapError::Timeout(_)) => {
+                Self::new(StatusCode::GATEWAY_TIMEOUT, "mail-server-timeout", "The mail server did not answer", detail)
+            }
+            ServiceError::MailServer(_) => Self::new(StatusCode::BAD_GATEWAY, "mail-server-unavailable", "The mail server is unavailable", detail),
+            ServiceError::Internal(internal) => {
+                tracing::error!(error = %internal, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side; it has been logged")
+            }
+        }
+    }
+}
+
+/// A browser-facing result: the same errors, shown as an HTML page.
+#[derive(Debug)]
+pub struct HtmlError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for HtmlError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for HtmlError {
+    fn into_response(self) -> Response {
+        self.0.into_html()
+    }
+}

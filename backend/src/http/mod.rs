@@ -1,0 +1,77 @@
+//! The HTTP layer: the JSON API under `/api/v1`, the browser UI, one `AppError`, shared
+//! middleware. The only module that knows axum, askama and cookies.
+
+pub mod api;
+mod error;
+mod extract;
+mod headers;
+pub mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use error::{AppError, HtmlError, Problem};
+
+use crate::config::Config;
+use crate::service::Letterbox;
+
+/// The application state every handler gets: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub letterbox: Arc<Letterbox>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Wraps the service core for the handlers.
+    pub fn new(letterbox: Arc<Letterbox>) -> Self {
+        let config = Arc::new(letterbox.config.clone());
+        Self { letterbox, config }
+    }
+}
+
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole application as a router: API, web UI, static files and middleware.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            // The path only: query strings may carry things that do not belong in logs.
+            tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let mut stack = Router::new()
+        .merge(api::router())
+        .merge(web::router())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .fallback(fallback)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(120)));
+    for (name, value) in headers::security_headers() {
+        stack = stack.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    stack.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), headers::RandomRequestId))
+            .layer(trace)
+            .layer(PropagateRequestIdLayer::new(request_id)),
+    )
+}
+
+async fn fallback(uri: Uri) -> Response {
+    let error = AppError::not_found(format!("nothing at {}", uri.path()));
+    if uri.path().starts_with("/api/") { error.into_response() } else { error.into_html() }
+}

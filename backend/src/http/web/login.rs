@@ -1,0 +1,99 @@
+//! The login form, its submission, and logout.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::session::{LOGIN_NONCE_COOKIE, SESSION_COOKIE, WebForm, WebUser, check_session_csrf, cookie, removal};
+use super::templates::LoginPage;
+use crate::auth::random_id;
+use crate::http::AppState;
+use crate::http::error::{AppError, HtmlError};
+use crate::http::extract::ClientIp;
+use crate::secret::Secret;
+use crate::service::{LoginRequest, ServiceError};
+
+/// Fields of the login form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The logout form: only its CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+fn render_login(state: &AppState, jar: CookieJar, status: StatusCode, username: &str, error: Option<&str>) -> Result<Response, HtmlError> {
+    // A fresh nonce per form: the CSRF token is bound to it and the nonce lives in a cookie.
+    let nonce = random_id();
+    let csrf = state.letterbox.csrf.token_for(&format!("login:{nonce}"));
+    let page = LoginPage { csrf: &csrf, username, error };
+    let body = askama::Template::render(&page).map_err(|e| AppError::from(ServiceError::Internal(e.to_string())))?;
+    let jar = jar.add(cookie(state, LOGIN_NONCE_COOKIE, nonce, time::Duration::hours(2)));
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], jar, Html(body)).into_response())
+}
+
+/// `GET /login`: the form, or straight to the mail when already logged in.
+pub async fn login_form(State(state): State<AppState>, jar: CookieJar) -> Result<Response, HtmlError> {
+    if let Some(token) = jar.get(SESSION_COOKIE)
+        && state.letterbox.authenticate(token.value()).await.is_ok()
+    {
+        return Ok(Redirect::to("/mail/INBOX").into_response());
+    }
+    render_login(&state, jar, StatusCode::OK, "", None)
+}
+
+/// `POST /login`: checks CSRF, logs in against IMAP, sets the session cookie.
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ClientIp(client_ip): ClientIp,
+    headers: HeaderMap,
+    jar: CookieJar,
+    WebForm(form): WebForm<LoginForm>,
+) -> Result<Response, HtmlError> {
+    let nonce = jar.get(LOGIN_NONCE_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if nonce.is_empty() || !state.letterbox.csrf.verify(&format!("login:{nonce}"), &form.csrf) {
+        return Err(HtmlError(AppError::csrf()));
+    }
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(200).collect());
+    let request = LoginRequest { username: form.username.clone(), password: Secret::new(form.password), client_ip, user_agent };
+    match state.letterbox.login(request).await {
+        Ok(login) => {
+            let max_age = time::Duration::seconds(login.expires_at - crate::service::now_unix());
+            let jar = jar
+                .add(cookie(&state, SESSION_COOKIE, login.token.expose().to_string(), max_age))
+                .add(removal(&state, LOGIN_NONCE_COOKIE));
+            Ok((jar, Redirect::to("/mail/INBOX")).into_response())
+        }
+        Err(err) => {
+            let error = AppError::from(err);
+            let message = match error.status {
+                StatusCode::UNAUTHORIZED => "Wrong username or password.".to_string(),
+                StatusCode::TOO_MANY_REQUESTS => format!("Too many failed attempts. Try again in {} seconds.", error.retry_after.unwrap_or(60)),
+                StatusCode::BAD_REQUEST => format!("Please check your input: {}.", error.detail),
+                _ => format!("Could not reach your mail server: {}", error.detail),
+            };
+            let mut response = render_login(&state, jar, error.status, &form.username, Some(&message))?;
+            if let Some(seconds) = error.retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// `POST /logout`: ends the session (CSRF-checked) and clears the cookie.
+pub async fn logout(State(state): State<AppState>, WebUser(user): WebUser, jar: CookieJar, WebForm(form): WebForm<CsrfOnly>) -> Result<Response, HtmlError> {
+    check_session_csrf(&state, &user, form.csrf.as_deref())?;
+    state.letterbox.logout(&user).await?;
+    Ok((jar.add(removal(&state, SESSION_COOKIE)), Redirect::to("/login")).into_response())
+}

@@ -1,0 +1,82 @@
+//! The browser session: the token in an HttpOnly cookie, the logged-in user extractor, CSRF checks.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::de::DeserializeOwned;
+
+use crate::http::AppState;
+use crate::http::error::{AppError, HtmlError};
+use crate::service::{ServiceError, UserSession};
+
+/// The cookie that holds the session token.
+pub const SESSION_COOKIE: &str = "letterbox_session";
+/// The cookie that binds the login form's CSRF token before there is a session.
+pub const LOGIN_NONCE_COOKIE: &str = "letterbox_login";
+
+/// Builds a cookie with the flags every Letterbox cookie has.
+pub fn cookie(state: &AppState, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .max_age(max_age)
+        .build()
+}
+
+/// A cookie that deletes `name`.
+pub fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
+    cookie(state, name, String::new(), time::Duration::ZERO)
+}
+
+/// A logged-in browser user; anyone else is sent to the login page.
+#[derive(Debug)]
+pub struct WebUser(pub UserSession);
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        match state.letterbox.authenticate(&token).await {
+            Ok(user) => Ok(WebUser(user)),
+            Err(ServiceError::Unauthorized(_)) => Err((jar.add(removal(state, SESSION_COOKIE)), Redirect::to("/login")).into_response()),
+            Err(other) => Err(HtmlError::from(other).into_response()),
+        }
+    }
+}
+
+/// The CSRF token of a logged-in user's forms.
+pub fn session_csrf(state: &AppState, user: &UserSession) -> String {
+    state.letterbox.csrf.token_for(&format!("session:{}", user.session_id))
+}
+
+/// Checks a logged-in form's CSRF token; 403 when it is missing or wrong.
+pub fn check_session_csrf(state: &AppState, user: &UserSession, submitted: Option<&str>) -> Result<(), HtmlError> {
+    let binding = format!("session:{}", user.session_id);
+    match submitted {
+        Some(token) if state.letterbox.csrf.verify(&binding, token) => Ok(()),
+        _ => Err(HtmlError(AppError::csrf())),
+    }
+}
+
+/// A urlencoded form body; malformed bodies get an HTML error page.
+#[derive(Debug)]
+pub struct WebForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
+    type Rejection = HtmlError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(WebForm(value)),
+            // A form missing its fields (the CSRF token among them) is treated as forged.
+            Err(_) => Err(HtmlError(AppError::csrf())),
+        }
+    }
+}

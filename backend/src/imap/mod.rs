@@ -1,0 +1,16 @@
+//! The IMAP layer: connecting with verified TLS, the commands Letterbox sends, and the per-user
+//! connection pool. Knows nothing about HTTP or the database.
+
+mod connect;
+mod connection;
+mod error;
+mod pool;
+mod stream;
+mod tls;
+pub mod utf7;
+
+pub use connect::ImapConnector;
+pub use connection::{Capabilities, ImapConnection};
+pub use error::ImapError;
+pub use pool::{ImapPool, PoolKey};
+pub use tls::client_config;

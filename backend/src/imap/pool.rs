@@ -1,0 +1,176 @@
+//! Per-user IMAP connection pools: a few connections at most, lent to one request at a time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use ring::hmac;
+use tokio::sync::Semaphore;
+
+use super::connect::ImapConnector;
+use super::connection::ImapConnection;
+use super::error::ImapError;
+use crate::secret::Credentials;
+
+/// Identifies whose connections may be shared: the username plus a keyed hash of the password,
+/// so a request can only borrow a connection that its own credentials would have opened.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PoolKey(String, Vec<u8>);
+
+/// The connections of one user (one set of credentials).
+struct UserPool {
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<ImapConnection>>,
+}
+
+/// Every user's pool. Cheap to share behind an `Arc`.
+pub struct ImapPool {
+    connector: ImapConnector,
+    max_per_user: usize,
+    idle_timeout: Duration,
+    op_timeout: Duration,
+    key_salt: hmac::Key,
+    users: Mutex<HashMap<PoolKey, Arc<UserPool>>>,
+}
+
+impl ImapPool {
+    /// A pool opening connections with `connector`, at most `max_per_user` per user, closing
+    /// those idle longer than `idle_timeout`, giving up on one operation after `op_timeout`.
+    pub fn new(connector: ImapConnector, max_per_user: usize, idle_timeout: Duration, op_timeout: Duration) -> Self {
+        let rng = ring::rand::SystemRandom::new();
+        let key_salt = hmac::Key::generate(hmac::HMAC_SHA256, &rng).expect("system randomness is available");
+        Self { connector, max_per_user, idle_timeout, op_timeout, key_salt, users: Mutex::new(HashMap::new()) }
+    }
+
+    /// The connector, for callers that need a one-off connection (login checks).
+    pub fn connector(&self) -> &ImapConnector {
+        &self.connector
+    }
+
+    fn key(&self, credentials: &Credentials) -> PoolKey {
+        let tag = hmac::sign(&self.key_salt, credentials.password.expose().as_bytes());
+        PoolKey(credentials.username.to_lowercase(), tag.as_ref().to_vec())
+    }
+
+    fn user(&self, key: PoolKey) -> Arc<UserPool> {
+        let mut users = self.users.lock().expect("pool lock");
+        users
+            .entry(key)
+            .or_insert_with(|| Arc::new(UserPool { permits: Arc::new(Semaphore::new(self.max_per_user)), idle: Mutex::new(Vec::new()) }))
+            .clone()
+    }
+
+    /// Puts an already logged-in connection (from a login check) into the user's pool.
+    pub fn adopt(&self, credentials: &Credentials, connection: ImapConnection) {
+        let user = self.user(self.key(credentials));
+        let mut idle = user.idle.lock().expect("pool lock");
+        if idle.len() < self.max_per_user {
+            idle.push(connection);
+        }
+    }
+
+    /// Runs `op` on one of the user's connections, which nobody else can use meanwhile. Opens a
+    /// connection when none is idle; when the connection turns out to be dead (server restarted,
+    /// network dropped), opens a fresh one and runs `op` once more.
+    pub async fn run<T, F>(&self, credentials: &Credentials, mut op: F) -> Result<T, ImapError>
+    where
+        F: for<'c> FnMut(&'c mut ImapConnection) -> BoxFuture<'c, Result<T, ImapError>>,
+    {
+        let user = self.user(self.key(credentials));
+        let _permit = user.permits.clone().acquire_owned().await.expect("pool semaphores are never closed");
+        let reused = self.take_idle(&user);
+        let was_reused = reused.is_some();
+        let mut connection = match reused {
+            Some(connection) => connection,
+            None => self.connector.connect(credentials).await?,
+        };
+        match self.attempt(&mut connection, &mut op).await {
+            Err(err) if err.is_connection_error() && was_reused => {
+                tracing::info!(error = %err, "pooled IMAP connection is dead; reconnecting and retrying once");
+                // Its siblings most likely died the same way (a server restart): drop them too.
+                user.idle.lock().expect("pool lock").clear();
+                let mut fresh = self.connector.connect(credentials).await?;
+                let result = self.attempt(&mut fresh, &mut op).await;
+                self.give_back(&user, fresh, &result);
+                result
+            }
+            result => {
+                self.give_back(&user, connection, &result);
+                result
+            }
+        }
+    }
+
+    async fn attempt<T, F>(&self, connection: &mut ImapConnection, op: &mut F) -> Result<T, ImapError>
+    where
+        F: for<'c> FnMut(&'c mut ImapConnection) -> BoxFuture<'c, Result<T, ImapError>>,
+    {
+        connection.discard_unsolicited();
+        match tokio::time::timeout(self.op_timeout, op(connection)).await {
+            Ok(result) => result,
+            Err(_) => Err(ImapError::Timeout(self.op_timeout.as_secs())),
+        }
+    }
+
+    fn take_idle(&self, user: &UserPool) -> Option<ImapConnection> {
+        let mut idle = user.idle.lock().expect("pool lock");
+        while let Some(connection) = idle.pop() {
+            if connection.last_used.elapsed() < self.idle_timeout {
+                return Some(connection);
+            }
+        }
+        None
+    }
+
+    fn give_back<T>(&self, user: &UserPool, mut connection: ImapConnection, result: &Result<T, ImapError>) {
+        // A connection whose command broke the protocol or the link is in an unknown state.
+        if matches!(result, Err(e) if e.is_connection_error() || matches!(e, ImapError::Protocol(_))) {
+            return;
+        }
+        connection.last_used = Instant::now();
+        user.idle.lock().expect("pool lock").push(connection);
+    }
+
+    /// Closes connections idle longer than the timeout and forgets users with nothing left.
+    /// Returns how many connections were closed.
+    pub async fn reap_idle(&self) -> usize {
+        let mut expired = Vec::new();
+        {
+            let mut users = self.users.lock().expect("pool lock");
+            users.retain(|_, user| {
+                let mut idle = user.idle.lock().expect("pool lock");
+                let (keep, old): (Vec<_>, Vec<_>) = idle.drain(..).partition(|c| c.last_used.elapsed() < self.idle_timeout);
+                *idle = keep;
+                expired.extend(old);
+                let busy = user.permits.available_permits() < self.max_per_user;
+                busy || !idle.is_empty()
+            });
+        }
+        let closed = expired.len();
+        for connection in expired {
+            connection.logout().await;
+        }
+        closed
+    }
+
+    /// Number of idle connections held for all users (for tests and metrics).
+    pub fn idle_count(&self) -> usize {
+        let users = self.users.lock().expect("pool lock");
+        users.values().map(|u| u.idle.lock().expect("pool lock").len()).sum()
+    }
+
+    /// Starts the background task that reaps idle connections every few seconds.
+    pub fn spawn_reaper(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let pool = Arc::downgrade(self);
+        let period = (self.idle_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(period);
+            loop {
+                ticker.tick().await;
+                let Some(pool) = pool.upgrade() else { break };
+                pool.reap_idle().await;
+            }
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! Letterbox: a self-hosted webmail in front of any IMAP server. The library holds every layer;
+//! the `letterbox` binary only parses the command line and calls [`serve`].
+
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod imap;
+pub mod mail;
+pub mod secret;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use http::AppState;
+
+use crate::auth::{CsrfKey, LoginThrottle, ThrottlePolicy, TokenSigner};
+use crate::config::Config;
+use crate::imap::{ImapConnector, ImapPool};
+use crate::service::Letterbox;
+use crate::store::Store;
+
+/// The application as a router, for `serve` and for tests that drive it in-process.
+pub fn app(state: AppState) -> Router {
+    http::router(state)
+}
+
+/// A start-up failure, printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("LETTERBOX_DATA_DIR {path}: {reason}")]
+    DataDir { path: String, reason: String },
+    #[error("LETTERBOX_CA_FILE: {0}")]
+    Tls(String),
+    #[error("LETTERBOX_DATABASE_URL: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("LETTERBOX_LISTEN {addr}: {reason}")]
+    Listen { addr: String, reason: String },
+}
+
+/// Builds the application state from a configuration: data dir, server key, database, TLS,
+/// IMAP pool (with its reaper task).
+pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+    let data_dir_error = |e: std::io::Error| StartError::DataDir { path: config.data_dir.display().to_string(), reason: e.to_string() };
+    std::fs::create_dir_all(&config.data_dir).map_err(data_dir_error)?;
+    let server_key = auth::load_or_create_server_key(&config.data_dir).map_err(data_dir_error)?;
+    let store = Store::open(&config.database_url).await?;
+    let tls = imap::client_config(config.ca_file.as_deref()).map_err(StartError::Tls)?;
+    let connector = ImapConnector::new(config.imap.clone(), tls, config.imap_timeout);
+    let pool = Arc::new(ImapPool::new(connector, config.pool_max_per_user, config.pool_idle_timeout, config.imap_timeout));
+    pool.spawn_reaper();
+    let letterbox = Letterbox {
+        store,
+        pool,
+        signer: TokenSigner::new(&server_key),
+        csrf: CsrfKey::new(&server_key),
+        throttle: LoginThrottle::new(ThrottlePolicy::default()),
+        config,
+    };
+    Ok(AppState::new(Arc::new(letterbox)))
+}
+
+/// Runs Letterbox until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let listen = config.listen;
+    let state = build_state(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| StartError::Listen { addr: listen.to_string(), reason: e.to_string() })?;
+    tracing::info!("Letterbox listening on http://{listen}");
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| StartError::Listen { addr: listen.to_string(), reason: e.to_string() })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

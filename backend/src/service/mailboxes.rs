@@ -1,0 +1,134 @@
+//! Mailbox use cases: list with counts, create, rename, delete, with input checks first.
+
+use super::{Letterbox, ServiceError, UserSession};
+use crate::mail::{Mailbox, MailboxRef};
+
+const MAX_PATH_CHARS: usize = 500;
+
+impl Letterbox {
+    /// Every mailbox of the user, INBOX first, with roles and counts.
+    pub async fn list_mailboxes(&self, session: &UserSession) -> Result<Vec<Mailbox>, ServiceError> {
+        Ok(self.pool.run(&session.credentials, |c| Box::pin(c.list_mailboxes())).await?)
+    }
+
+    /// Resolves a mailbox id or role alias from a URL to the mailbox's path.
+    pub async fn resolve_mailbox(&self, session: &UserSession, id: &str) -> Result<String, ServiceError> {
+        match MailboxRef::parse(id) {
+            Some(MailboxRef::Path(path)) => Ok(path),
+            Some(MailboxRef::Role(role)) => self
+                .list_mailboxes(session)
+                .await?
+                .into_iter()
+                .find(|m| m.role == Some(role))
+                .map(|m| m.path)
+                .ok_or_else(|| ServiceError::NotFound(format!("no mailbox has the role {}", role.as_str()))),
+            None => Err(ServiceError::NotFound(format!("no mailbox with id {id:?}"))),
+        }
+    }
+
+    /// Creates a mailbox at `path` and returns it as listed afterwards.
+    pub async fn create_mailbox(&self, session: &UserSession, path: &str) -> Result<Mailbox, ServiceError> {
+        let path = validate_path(path)?;
+        if path.eq_ignore_ascii_case("INBOX") {
+            return Err(ServiceError::Conflict("INBOX always exists".into()));
+        }
+        self.pool
+            .run(&session.credentials, |c| {
+                let path = path.clone();
+                Box::pin(async move { c.create_mailbox(&path).await })
+            })
+            .await?;
+        self.find_by_path(session, &path).await
+    }
+
+    /// Renames the mailbox `id` to `new_path` and returns it as listed afterwards.
+    pub async fn rename_mailbox(&self, session: &UserSession, id: &str, new_path: &str) -> Result<Mailbox, ServiceError> {
+        let from = self.resolve_mailbox(session, id).await?;
+        let to = validate_path(new_path)?;
+        if from.eq_ignore_ascii_case("INBOX") {
+            return Err(ServiceError::Forbidden("INBOX cannot be renamed".into()));
+        }
+        if to.eq_ignore_ascii_case("INBOX") {
+            return Err(ServiceError::Conflict("INBOX always exists".into()));
+        }
+        self.pool
+            .run(&session.credentials, |c| {
+                let (from, to) = (from.clone(), to.clone());
+                Box::pin(async move { c.rename_mailbox(&from, &to).await })
+            })
+            .await?;
+        self.find_by_path(session, &to).await
+    }
+
+    /// Deletes the mailbox `id` (and, on the server, the messages in it).
+    pub async fn delete_mailbox(&self, session: &UserSession, id: &str) -> Result<(), ServiceError> {
+        let path = self.resolve_mailbox(session, id).await?;
+        if path.eq_ignore_ascii_case("INBOX") {
+            return Err(ServiceError::Forbidden("INBOX cannot be deleted".into()));
+        }
+        self.pool
+            .run(&session.credentials, |c| {
+                let path = path.clone();
+                Box::pin(async move { c.delete_mailbox(&path).await })
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn find_by_path(&self, session: &UserSession, path: &str) -> Result<Mailbox, ServiceError> {
+        self.list_mailboxes(session)
+            .await?
+            .into_iter()
+            .find(|m| m.path == path)
+            .ok_or_else(|| ServiceError::NotFound(format!("mailbox {path:?} is not listed by the server")))
+    }
+}
+
+/// Checks a mailbox path a user typed: non-empty, no control characters or LIST wildcards, not
+/// absurdly long. Returns it trimmed.
+pub fn validate_path(raw: &str) -> Result<String, ServiceError> {
+    let invalid = |detail: &str| ServiceError::InvalidInput { field: "path", detail: detail.into() };
+    let path = raw.trim();
+    if path.is_empty() {
+        return Err(invalid("give the mailbox a name"));
+    }
+    if path.chars().count() > MAX_PATH_CHARS {
+        return Err(invalid("the name is too long"));
+    }
+    if path.chars().any(char::is_control) {
+        return Err(invalid("the name cannot contain control characters or line breaks"));
+    }
+    if path.contains(['*', '%']) {
+        return Err(invalid("the name cannot contain * or %"));
+    }
+    if path.starts_with(['/', '.']) || path.ends_with(['/', '.']) || path.contains("//") {
+        return Err(invalid("the name cannot start or end with a hierarchy separator or contain an empty level"));
+    }
+    Ok(path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_validation() {
+        let cases = [
+            ("Work", true),
+            ("  Work/Projects  ", true),
+            ("Entwürfe", true),
+            ("", false),
+            ("   ", false),
+            ("a\r\nb", false),
+            ("a*", false),
+            ("50%", false),
+            ("/abs", false),
+            ("trailing/", false),
+            ("a//b", false),
+        ];
+        for (raw, ok) in cases {
+            assert_eq!(validate_path(raw).is_ok(), ok, "{raw:?}");
+        }
+        assert!(validate_path(&"x".repeat(501)).is_err());
+    }
+}

@@ -1,0 +1,38 @@
+//! Use cases that the JSON API and the web UI both call: log in, authenticate a request, log
+//! out, and manage mailboxes. Knows IMAP, the store and auth; knows nothing about HTTP.
+
+mod error;
+mod mailboxes;
+mod sessions;
+
+use std::sync::Arc;
+
+pub use error::ServiceError;
+pub use sessions::{LoginRequest, NewLogin, ServerInfo, UserSession};
+
+use crate::auth::{CsrfKey, LoginThrottle, TokenSigner};
+use crate::config::Config;
+use crate::imap::ImapPool;
+use crate::store::Store;
+
+/// Everything a use case needs; one instance per process, shared behind an `Arc`.
+#[derive(Debug)]
+pub struct Letterbox {
+    pub config: Config,
+    pub store: Store,
+    pub pool: Arc<ImapPool>,
+    pub signer: TokenSigner,
+    pub csrf: CsrfKey,
+    pub throttle: LoginThrottle,
+}
+
+impl std::fmt::Debug for ImapPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapPool").field("idle", &self.idle_count()).finish_non_exhaustive()
+    }
+}
+
+/// Current time as Unix seconds.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

@@ -1,0 +1,128 @@
+//! Logging in against the IMAP server, authenticating later requests, logging out.
+
+use std::net::IpAddr;
+
+use super::{Letterbox, ServiceError, now_unix};
+use crate::auth::{SealKey, TokenClaims, random_id, seal};
+use crate::imap::ImapError;
+use crate::secret::{Credentials, Secret};
+use crate::store::NewSession;
+
+/// A login attempt as a client sent it.
+#[derive(Debug)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: Secret,
+    pub client_ip: IpAddr,
+    pub user_agent: Option<String>,
+}
+
+/// A successful login: the token to hand to the client (as a bearer token or cookie).
+#[derive(Debug)]
+pub struct NewLogin {
+    pub token: Secret,
+    pub session_id: String,
+    pub username: String,
+    pub expires_at: i64,
+}
+
+/// An authenticated request's user, with the credentials to reach their mailbox.
+#[derive(Debug, Clone)]
+pub struct UserSession {
+    pub session_id: String,
+    pub username: String,
+    pub credentials: Credentials,
+    pub expires_at: i64,
+}
+
+/// What is worth knowing about the user's mail server.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    pub capabilities: Vec<String>,
+}
+
+impl Letterbox {
+    /// Logs in: the IMAP server decides. On success the password is sealed with a fresh key that
+    /// only goes back to the client inside the token, and the new connection joins the pool.
+    pub async fn login(&self, request: LoginRequest) -> Result<NewLogin, ServiceError> {
+        let username = request.username.trim().to_string();
+        if username.is_empty() || username.len() > 320 || username.chars().any(char::is_control) {
+            return Err(ServiceError::InvalidInput { field: "username", detail: "give the username of your mail account".into() });
+        }
+        if request.password.expose().is_empty() || request.password.expose().len() > 1024 {
+            return Err(ServiceError::InvalidInput { field: "password", detail: "give your mail account's password".into() });
+        }
+        self.throttle
+            .check(request.client_ip, &username)
+            .map_err(|retry_after| ServiceError::Throttled { retry_after })?;
+
+        let credentials = Credentials { username: username.clone(), password: request.password };
+        let connection = match self.pool.connector().connect(&credentials).await {
+            Ok(connection) => connection,
+            Err(ImapError::AuthFailed) => {
+                self.throttle.record_failure(request.client_ip, &username);
+                tracing::info!(username = %username, ip = %request.client_ip, "login refused by the IMAP server");
+                return Err(ServiceError::Unauthorized("wrong username or password".into()));
+            }
+            Err(other) => return Err(ServiceError::MailServer(other)),
+        };
+        self.throttle.record_success(&username);
+        self.pool.adopt(&credentials, connection);
+
+        let session_id = random_id();
+        let seal_key = SealKey::generate();
+        let now = now_unix();
+        let expires_at = now + self.config.session_ttl.as_secs() as i64;
+        let sealed = seal::seal(&seal_key, &session_id, &credentials.password);
+        self.store
+            .insert_session(&NewSession {
+                id: &session_id,
+                username: &username,
+                sealed_password: &sealed,
+                created_at: now,
+                expires_at,
+                client_ip: Some(request.client_ip.to_string()),
+                user_agent: request.user_agent,
+            })
+            .await?;
+        let token = self.signer.issue(&TokenClaims { username: username.clone(), session_id: session_id.clone(), seal_key, expires_at }, now);
+        tracing::info!(username = %username, "logged in");
+        Ok(NewLogin { token, session_id, username, expires_at })
+    }
+
+    /// Turns a token (bearer or cookie) into the session's user and unsealed credentials.
+    pub async fn authenticate(&self, token: &str) -> Result<UserSession, ServiceError> {
+        let unauthorized = || ServiceError::Unauthorized("missing, expired or revoked session; log in again".into());
+        let claims = self.signer.verify(token).ok_or_else(unauthorized)?;
+        let record = self.store.find_session(&claims.session_id).await?.ok_or_else(unauthorized)?;
+        if record.revoked_at.is_some() || record.expires_at <= now_unix() || !record.username.eq_ignore_ascii_case(&claims.username) {
+            return Err(unauthorized());
+        }
+        let password = seal::open(&claims.seal_key, &record.id, &record.sealed_password).ok_or_else(unauthorized)?;
+        Ok(UserSession {
+            session_id: record.id,
+            username: record.username.clone(),
+            credentials: Credentials { username: record.username, password },
+            expires_at: record.expires_at,
+        })
+    }
+
+    /// Ends the session: its token stops working at once and its sealed password is erased.
+    pub async fn logout(&self, session: &UserSession) -> Result<(), ServiceError> {
+        self.store.revoke_session(&session.session_id, now_unix()).await?;
+        tracing::info!(username = %session.username, "logged out");
+        Ok(())
+    }
+
+    /// The mail server's capabilities, from a pooled connection.
+    pub async fn server_info(&self, session: &UserSession) -> Result<ServerInfo, ServiceError> {
+        let capabilities = self
+            .pool
+            .run(&session.credentials, |connection| {
+                let names = connection.capabilities().names().map(str::to_string).collect();
+                Box::pin(async move { Ok(names) })
+            })
+            .await?;
+        Ok(ServerInfo { capabilities })
+    }
+}
