@@ -74,7 +74,10 @@ impl ServerAddress {
         if security == Security::Plain && !address.is_loopback() {
             return Err(invalid(
                 name,
-                format!("{plain}:// sends passwords unencrypted and is refused for non-loopback host {:?}; use {secure}:// or {scheme_base}://", address.host),
+                format!(
+                    "{plain}:// sends passwords unencrypted and is refused for non-loopback host {:?}; use {secure}:// or {scheme_base}://",
+                    address.host
+                ),
             ));
         }
         Ok(address)
@@ -82,8 +85,7 @@ impl ServerAddress {
 
     /// True for `localhost` and loopback IP addresses.
     pub fn is_loopback(&self) -> bool {
-        self.host.eq_ignore_ascii_case("localhost")
-            || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        self.host.eq_ignore_ascii_case("localhost") || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 
@@ -145,20 +147,13 @@ lower case without the LETTERBOX_ prefix):
 impl Config {
     /// Builds the configuration from an optional TOML file and a variable lookup (the process
     /// environment in production, a map in tests).
-    pub fn load(
-        file: Option<&std::path::Path>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load(file: Option<&std::path::Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let file_config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
-                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::File {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.to_string() })?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.to_string() })?
             }
             None => FileConfig::default(),
         };
@@ -175,9 +170,7 @@ impl Config {
             hint: "the IMAP server to log users in to, e.g. imaps://mail.example.com:993",
         })?;
         let imap = ServerAddress::parse("LETTERBOX_IMAP", "imap", &imap_raw)?;
-        let smtp = get("LETTERBOX_SMTP", file_config.smtp)
-            .map(|raw| ServerAddress::parse("LETTERBOX_SMTP", "smtp", &raw))
-            .transpose()?;
+        let smtp = get("LETTERBOX_SMTP", file_config.smtp).map(|raw| ServerAddress::parse("LETTERBOX_SMTP", "smtp", &raw)).transpose()?;
 
         let data_dir = PathBuf::from(get("LETTERBOX_DATA_DIR", file_config.data_dir).unwrap_or_else(|| "./data".into()));
         let database_url = get("LETTERBOX_DATABASE_URL", file_config.database_url)
@@ -206,10 +199,8 @@ impl Config {
             })
             .transpose()?;
 
-        let trusted_proxies = get("LETTERBOX_TRUSTED_PROXIES", file_config.trusted_proxies)
-            .map(|raw| parse_proxies(&raw))
-            .transpose()?
-            .unwrap_or_default();
+        let trusted_proxies =
+            get("LETTERBOX_TRUSTED_PROXIES", file_config.trusted_proxies).map(|raw| parse_proxies(&raw)).transpose()?.unwrap_or_default();
 
         let number = |var: &'static str, from_file: Option<u64>, default: u64, min: u64| -> Result<u64, ConfigError> {
             let value = match env(var).filter(|v| !v.trim().is_empty()) {

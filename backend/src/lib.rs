@@ -68,9 +68,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
 pub async fn serve(config: Config) -> Result<(), StartError> {
     let listen = config.listen;
     let state = build_state(config).await?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| StartError::Listen { addr: listen.to_string(), reason: e.to_string() })?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| StartError::Listen { addr: listen.to_string(), reason: e.to_string() })?;
     tracing::info!("Letterbox listening on http://{listen}");
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)

@@ -53,7 +53,12 @@ impl AppError {
 
     /// 403 for a form posted without a valid CSRF token.
     pub fn csrf() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "csrf", "Form expired or forged", "the form's security token is missing or invalid; reload the page and try again")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "Form expired or forged",
+            "the form's security token is missing or invalid; reload the page and try again",
+        )
     }
 
     /// The problem document for this error.
@@ -108,14 +113,23 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound(_) => Self::not_found(detail),
             ServiceError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail),
-            ServiceError::Refused(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "mail-server-refused", "The mail server refused", detail),
+            ServiceError::Refused(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "mail-server-refused", "The mail server refused", detail)
+            }
             ServiceError::MailServer(ImapError::Timeout(_)) => {
                 Self::new(StatusCode::GATEWAY_TIMEOUT, "mail-server-timeout", "The mail server did not answer", detail)
             }
-            ServiceError::MailServer(_) => Self::new(StatusCode::BAD_GATEWAY, "mail-server-unavailable", "The mail server is unavailable", detail),
+            ServiceError::MailServer(_) => {
+                Self::new(StatusCode::BAD_GATEWAY, "mail-server-unavailable", "The mail server is unavailable", detail)
+            }
             ServiceError::Internal(internal) => {
                 tracing::error!(error = %internal, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side; it has been logged")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "something went wrong on our side; it has been logged",
+                )
             }
         }
     }

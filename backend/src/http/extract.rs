@@ -21,11 +21,7 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         Ok(ClientIp(client_ip(peer, parts, state)))
     }
 }
@@ -62,7 +58,12 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(|| {
-                AppError::new(axum::http::StatusCode::UNAUTHORIZED, "unauthorized", "Not logged in", "send Authorization: Bearer <accessToken> from POST /api/v1/session")
+                AppError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "Not logged in",
+                    "send Authorization: Bearer <accessToken> from POST /api/v1/session",
+                )
             })?;
         Ok(ApiUser(state.letterbox.authenticate(token).await?))
     }

@@ -38,18 +38,14 @@ impl ImapConnector {
     /// every other error is about reaching the server.
     pub async fn connect(&self, credentials: &Credentials) -> Result<ImapConnection, ImapError> {
         let seconds = self.timeout.as_secs();
-        tokio::time::timeout(self.timeout, self.connect_inner(credentials))
-            .await
-            .map_err(|_| ImapError::Timeout(seconds))?
+        tokio::time::timeout(self.timeout, self.connect_inner(credentials)).await.map_err(|_| ImapError::Timeout(seconds))?
     }
 
     async fn connect_inner(&self, credentials: &Credentials) -> Result<ImapConnection, ImapError> {
-        let tcp = TcpStream::connect((self.address.host.as_str(), self.address.port))
-            .await
-            .map_err(|e| match ImapError::from_io(e) {
-                ImapError::ConnectionLost(text) => ImapError::Connect(text),
-                other => other,
-            })?;
+        let tcp = TcpStream::connect((self.address.host.as_str(), self.address.port)).await.map_err(|e| match ImapError::from_io(e) {
+            ImapError::ConnectionLost(text) => ImapError::Connect(text),
+            other => other,
+        })?;
         tcp.set_nodelay(true).ok();
         let stream = match self.address.security {
             Security::ImplicitTls => MailStream::Tls(Box::new(self.handshake(tcp).await?)),
@@ -63,9 +59,7 @@ impl ImapConnector {
                 return Err(ImapError::Insecure("the server does not offer STARTTLS".into()));
             }
             client.run_command_and_check_ok("STARTTLS", None).await?;
-            let MailStream::Plain(tcp) = client.into_inner() else {
-                unreachable!("STARTTLS starts from a plain stream")
-            };
+            let MailStream::Plain(tcp) = client.into_inner() else { unreachable!("STARTTLS starts from a plain stream") };
             client = Client::new(MailStream::Tls(Box::new(self.handshake(tcp).await?)));
         }
         let caps = query_capabilities(&mut client).await?;
@@ -76,10 +70,7 @@ impl ImapConnector {
         } else if caps.has("LOGINDISABLED") {
             return Err(ImapError::Insecure("the server disabled LOGIN and offers no AUTH=PLAIN".into()));
         } else {
-            client
-                .login(&credentials.username, credentials.password.expose())
-                .await
-                .map_err(|(err, _)| login_error(err))?
+            client.login(&credentials.username, credentials.password.expose()).await.map_err(|(err, _)| login_error(err))?
         };
         ImapConnection::establish(session).await
     }
@@ -124,10 +115,9 @@ async fn read_greeting(client: &mut Client<MailStream>) -> Result<(), ImapError>
         .ok_or_else(|| ImapError::ConnectionLost("closed before the greeting".into()))?;
     match greeting.parsed() {
         Response::Data { status: Status::Ok | Status::PreAuth, .. } => Ok(()),
-        Response::Data { status: Status::Bye, outcome } => Err(ImapError::Connect(format!(
-            "the server said BYE: {}",
-            outcome.information.as_deref().unwrap_or("")
-        ))),
+        Response::Data { status: Status::Bye, outcome } => {
+            Err(ImapError::Connect(format!("the server said BYE: {}", outcome.information.as_deref().unwrap_or(""))))
+        }
         other => Err(ImapError::Protocol(format!("unexpected greeting {other:?}"))),
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 use async_imap::Session;
-use async_imap::imap_proto::{MailboxDatum, NameAttribute, Response, StatusAttribute, Status};
+use async_imap::imap_proto::{MailboxDatum, NameAttribute, Response, Status, StatusAttribute};
 
 use super::error::ImapError;
 use super::stream::MailStream;
@@ -120,7 +120,10 @@ impl ImapConnection {
             Response::MailboxData(MailboxDatum::List(data)) => listed.push(Listed {
                 wire_name: data.name.to_string(),
                 delimiter: data.delimiter.as_ref().map(|d| d.to_string()),
-                subscribed: data.name_attributes.iter().any(|a| matches!(a, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Subscribed"))),
+                subscribed: data
+                    .name_attributes
+                    .iter()
+                    .any(|a| matches!(a, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Subscribed"))),
                 attributes: data.name_attributes.iter().cloned().map(NameAttribute::into_owned).collect(),
             }),
             Response::MailboxData(MailboxDatum::Status { mailbox, status }) => {

@@ -49,9 +49,10 @@ impl ImapError {
         match err.kind() {
             io::ErrorKind::ConnectionRefused => ImapError::Connect("connection refused".into()),
             io::ErrorKind::TimedOut => ImapError::Connect("connection timed out".into()),
-            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted => {
-                ImapError::ConnectionLost(err.to_string())
-            }
+            io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionAborted => ImapError::ConnectionLost(err.to_string()),
             _ => ImapError::ConnectionLost(err.to_string()),
         }
     }
@@ -61,7 +62,9 @@ impl ImapError {
 fn describe_tls(err: &rustls::Error) -> String {
     use rustls::{CertificateError, Error};
     match err {
-        Error::InvalidCertificate(CertificateError::UnknownIssuer) => "certificate not trusted (unknown issuer; set LETTERBOX_CA_FILE for a self-signed server)".into(),
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "certificate not trusted (unknown issuer; set LETTERBOX_CA_FILE for a self-signed server)".into()
+        }
         Error::InvalidCertificate(CertificateError::Expired) => "certificate expired".into(),
         Error::InvalidCertificate(CertificateError::NotValidForName) => "certificate not valid for this host name".into(),
         Error::InvalidCertificate(other) => format!("certificate not trusted ({other:?})"),

@@ -2,8 +2,8 @@
 
 use base64::Engine;
 use base64::alphabet::IMAP_MUTF7;
-use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
+use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 
 const ENGINE: GeneralPurpose = GeneralPurpose::new(
     &IMAP_MUTF7,

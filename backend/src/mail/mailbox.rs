@@ -61,11 +61,7 @@ pub struct MailboxId(String);
 impl MailboxId {
     /// The id of the mailbox at `path` (the decoded, human-readable full name).
     pub fn from_path(path: &str) -> Self {
-        if path.eq_ignore_ascii_case("INBOX") {
-            Self("INBOX".into())
-        } else {
-            Self(URL_SAFE_NO_PAD.encode(path.as_bytes()))
-        }
+        if path.eq_ignore_ascii_case("INBOX") { Self("INBOX".into()) } else { Self(URL_SAFE_NO_PAD.encode(path.as_bytes())) }
     }
 
     /// The id as it appears in URLs and JSON.

@@ -60,7 +60,11 @@ fn classify_refusal(text: String) -> ServiceError {
     let upper = text.to_ascii_uppercase();
     if upper.contains("ALREADYEXISTS") || upper.contains("ALREADY EXISTS") {
         ServiceError::Conflict(format!("a mailbox with that name already exists ({text})"))
-    } else if upper.contains("NONEXISTENT") || upper.contains("DOESN'T EXIST") || upper.contains("DOES NOT EXIST") || upper.contains("NOT FOUND") {
+    } else if upper.contains("NONEXISTENT")
+        || upper.contains("DOESN'T EXIST")
+        || upper.contains("DOES NOT EXIST")
+        || upper.contains("NOT FOUND")
+    {
         ServiceError::NotFound(format!("no such mailbox ({text})"))
     } else if upper.contains("[CANNOT]") {
         ServiceError::InvalidInput { field: "path", detail: format!("the mail server cannot use that name ({text})") }

@@ -32,6 +32,11 @@ impl Letterbox {
         if path.eq_ignore_ascii_case("INBOX") {
             return Err(ServiceError::Conflict("INBOX always exists".into()));
         }
+        // Some servers answer OK to CREATE for a folder that exists but was only auto-listed
+        // (Dovecot's `auto = subscribe`), so look first.
+        if self.list_mailboxes(session).await?.iter().any(|m| m.path == path) {
+            return Err(ServiceError::Conflict(format!("a mailbox named {path:?} already exists")));
+        }
         self.pool
             .run(&session.credentials, |c| {
                 let path = path.clone();

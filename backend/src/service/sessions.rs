@@ -52,9 +52,7 @@ impl Letterbox {
         if request.password.expose().is_empty() || request.password.expose().len() > 1024 {
             return Err(ServiceError::InvalidInput { field: "password", detail: "give your mail account's password".into() });
         }
-        self.throttle
-            .check(request.client_ip, &username)
-            .map_err(|retry_after| ServiceError::Throttled { retry_after })?;
+        self.throttle.check(request.client_ip, &username).map_err(|retry_after| ServiceError::Throttled { retry_after })?;
 
         let credentials = Credentials { username: username.clone(), password: request.password };
         let connection = match self.pool.connector().connect(&credentials).await {
@@ -85,7 +83,8 @@ impl Letterbox {
                 user_agent: request.user_agent,
             })
             .await?;
-        let token = self.signer.issue(&TokenClaims { username: username.clone(), session_id: session_id.clone(), seal_key, expires_at }, now);
+        let token =
+            self.signer.issue(&TokenClaims { username: username.clone(), session_id: session_id.clone(), seal_key, expires_at }, now);
         tracing::info!(username = %username, "logged in");
         Ok(NewLogin { token, session_id, username, expires_at })
     }

@@ -60,7 +60,11 @@ pub async fn create_mailbox(
 #[utoipa::path(get, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])),
     params(("id" = String, Path, description = "Mailbox id or role alias")),
     responses((status = 200, body = Mailbox), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_mailbox(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<axum::Json<Mailbox>, AppError> {
+pub async fn get_mailbox(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Mailbox>, AppError> {
     let path = state.letterbox.resolve_mailbox(&user, &id).await?;
     let mailbox = state
         .letterbox

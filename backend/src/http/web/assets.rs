@@ -35,7 +35,11 @@ pub async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Respon
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
     }
     (
-        [(header::CONTENT_TYPE, asset.content_type.to_string()), (header::ETAG, tag), (header::CACHE_CONTROL, "public, max-age=3600".to_string())],
+        [
+            (header::CONTENT_TYPE, asset.content_type.to_string()),
+            (header::ETAG, tag),
+            (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+        ],
         asset.body,
     )
         .into_response()

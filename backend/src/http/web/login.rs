@@ -69,16 +69,17 @@ pub async fn login_submit(
     match state.letterbox.login(request).await {
         Ok(login) => {
             let max_age = time::Duration::seconds(login.expires_at - crate::service::now_unix());
-            let jar = jar
-                .add(cookie(&state, SESSION_COOKIE, login.token.expose().to_string(), max_age))
-                .add(removal(&state, LOGIN_NONCE_COOKIE));
+            let jar =
+                jar.add(cookie(&state, SESSION_COOKIE, login.token.expose().to_string(), max_age)).add(removal(&state, LOGIN_NONCE_COOKIE));
             Ok((jar, Redirect::to("/mail/INBOX")).into_response())
         }
         Err(err) => {
             let error = AppError::from(err);
             let message = match error.status {
                 StatusCode::UNAUTHORIZED => "Wrong username or password.".to_string(),
-                StatusCode::TOO_MANY_REQUESTS => format!("Too many failed attempts. Try again in {} seconds.", error.retry_after.unwrap_or(60)),
+                StatusCode::TOO_MANY_REQUESTS => {
+                    format!("Too many failed attempts. Try again in {} seconds.", error.retry_after.unwrap_or(60))
+                }
                 StatusCode::BAD_REQUEST => format!("Please check your input: {}.", error.detail),
                 _ => format!("Could not reach your mail server: {}", error.detail),
             };
@@ -92,7 +93,12 @@ pub async fn login_submit(
 }
 
 /// `POST /logout`: ends the session (CSRF-checked) and clears the cookie.
-pub async fn logout(State(state): State<AppState>, WebUser(user): WebUser, jar: CookieJar, WebForm(form): WebForm<CsrfOnly>) -> Result<Response, HtmlError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    jar: CookieJar,
+    WebForm(form): WebForm<CsrfOnly>,
+) -> Result<Response, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
     state.letterbox.logout(&user).await?;
     Ok((jar.add(removal(&state, SESSION_COOKIE)), Redirect::to("/login")).into_response())

@@ -18,7 +18,11 @@ pub async fn home(jar: CookieJar) -> Redirect {
 }
 
 /// `GET /mail/{mailbox}`: folders and the selected one.
-pub async fn mailbox_page(State(state): State<AppState>, WebUser(user): WebUser, Path(mailbox_id): Path<String>) -> Result<Response, HtmlError> {
+pub async fn mailbox_page(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(mailbox_id): Path<String>,
+) -> Result<Response, HtmlError> {
     let mailboxes = state.letterbox.list_mailboxes(&user).await?;
     let current = match MailboxRef::parse(&mailbox_id) {
         Some(MailboxRef::Path(path)) => mailboxes.iter().find(|m| m.path == path),

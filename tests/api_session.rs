@@ -1,0 +1,172 @@
+//! Login, session info, logout and their failure modes, against the real Dovecot rig.
+
+mod common;
+
+use common::{Server, api_client, rig};
+use serde_json::{Value, json};
+
+fn assert_problem(headers: &reqwest::header::HeaderMap, body: &Value, status: u16) {
+    assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    assert_eq!(body["status"], status, "{body}");
+    for field in ["type", "title", "detail"] {
+        assert!(body[field].as_str().is_some_and(|s| !s.is_empty()), "problem lacks {field}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn login_session_info_and_logout() {
+    let server = Server::start().await;
+    let (user, password) = rig().new_user("sess");
+    let client = api_client();
+
+    let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["tokenType"], "Bearer");
+    assert_eq!(created["username"], user);
+    let expires = created["expiresAt"].as_str().unwrap();
+    assert!(time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339).is_ok(), "{expires}");
+    let token = created["accessToken"].as_str().unwrap();
+
+    let info: Value = client.get(server.url("/api/v1/session")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["username"], user);
+    let caps: Vec<&str> = info["capabilities"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(caps.contains(&"IMAP4REV1") && caps.contains(&"SORT"), "{caps:?}");
+    assert_eq!(info["server"]["specialUse"], true);
+    assert_eq!(info["server"]["idle"], true);
+
+    let response = client.delete(server.url("/api/v1/session")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    let response = client.get(server.url("/api/v1/mailboxes")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 401, "a logged-out token must stop working");
+    let headers = response.headers().clone();
+    assert_problem(&headers, &response.json().await.unwrap(), 401);
+}
+
+#[tokio::test]
+async fn wrong_password_is_401_problem_and_repeated_failures_are_throttled() {
+    let server = Server::start().await;
+    let (user, password) = rig().new_user("wrong");
+    let client = api_client();
+    let attempt = |password: String| {
+        let request = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password}));
+        async move { request.send().await.unwrap() }
+    };
+
+    let response = attempt("not-the-password".into()).await;
+    assert_eq!(response.status(), 401);
+    let headers = response.headers().clone();
+    assert_problem(&headers, &response.json().await.unwrap(), 401);
+
+    for _ in 0..4 {
+        assert_eq!(attempt("still-wrong".into()).await.status(), 401);
+    }
+    let response = attempt(password.clone()).await;
+    assert_eq!(response.status(), 429, "the sixth attempt within minutes is throttled, even with the right password");
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after > 0 && retry_after <= 300, "{retry_after}");
+    let headers = response.headers().clone();
+    assert_problem(&headers, &response.json().await.unwrap(), 429);
+}
+
+#[tokio::test]
+async fn bad_bodies_and_tokens_get_problems() {
+    let server = Server::start().await;
+    let client = api_client();
+    let cases = [
+        (client.post(server.url("/api/v1/session")).body("{not json").header("content-type", "application/json"), 400),
+        (client.post(server.url("/api/v1/session")).json(&json!({"username": "x"})), 400),
+        (client.post(server.url("/api/v1/session")).json(&json!({"username": "", "password": "x"})), 400),
+        (client.post(server.url("/api/v1/session")).body("username=x"), 415),
+        (client.get(server.url("/api/v1/session")), 401),
+        (client.get(server.url("/api/v1/session")).bearer_auth("forged.token.value"), 401),
+        (client.get(server.url("/api/v1/nothing-here")), 404),
+    ];
+    for (request, status) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status);
+        let headers = response.headers().clone();
+        assert_problem(&headers, &response.json().await.unwrap(), status);
+    }
+}
+
+#[tokio::test]
+async fn unreachable_server_and_untrusted_certificate_are_502_naming_the_cause() {
+    let (user, password) = rig().new_user("bad");
+    let client = api_client();
+
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = Server::start_tweaked(|c| c.imap.port = closed).await;
+    let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
+    assert_eq!(response.status(), 502);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("connection refused"), "{body}");
+
+    // The rig's self-signed certificate without LETTERBOX_CA_FILE.
+    let server = Server::start_tweaked(|c| {
+        c.ca_file = None;
+    })
+    .await;
+    let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
+    assert_eq!(response.status(), 502);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("certificate not trusted"), "{body}");
+}
+
+#[tokio::test]
+async fn the_database_holds_no_password_in_clear() {
+    let server = Server::start().await;
+    let (user, password) = rig().new_user("grep");
+    let client = api_client();
+    let token = server.login(&client, &user, &password).await;
+    // Make sure the session was used (and thus read back) at least once.
+    assert_eq!(client.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap().status(), 200);
+
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(&server.data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        scanned += bytes.len();
+        assert!(!bytes.windows(password.len()).any(|w| w == password.as_bytes()), "{} contains the password", path.display());
+    }
+    assert!(scanned > 0, "the data dir holds the database");
+    // The session row exists and carries ciphertext instead.
+    let db = std::fs::read(server.data_dir.join("letterbox.db")).unwrap_or_default();
+    let wal = std::fs::read(server.data_dir.join("letterbox.db-wal")).unwrap_or_default();
+    assert!([db, wal].iter().any(|b| b.windows(user.len()).any(|w| w == user.as_bytes())), "session stored");
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_of_letterbox() {
+    let data = common::TempDir::new("lbrestart");
+    let (user, password) = rig().new_user("restart");
+    let client = api_client();
+    let token = {
+        let config = common::config_for_rig(&data.0);
+        let state = letterbox::build_state(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handle = tokio::spawn(async move {
+            axum::serve(listener, letterbox::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+        });
+        let response = client
+            .post(format!("http://{addr}/api/v1/session"))
+            .json(&json!({"username": user, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        handle.abort();
+        body["accessToken"].as_str().unwrap().to_string()
+    };
+    // A new process state over the same data dir: same key file, same database.
+    let state = letterbox::build_state(common::config_for_rig(&data.0)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, letterbox::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+    });
+    let response = client.get(format!("http://{addr}/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}

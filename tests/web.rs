@@ -1,0 +1,136 @@
+//! The browser flow over real HTTP: login form, cookie, folder list with unread counts, CSRF,
+//! logout, and the security headers on every page.
+
+mod common;
+
+use common::{Server, browser, rig};
+
+/// The value of `name="csrf"` in a page.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn login_shows_folders_with_unread_counts_then_logout() {
+    let server = Server::start().await;
+    let rig = rig();
+    let (user, password) = rig.new_user("web");
+    rig.fill(&user, 12, "INBOX");
+    let (_, unseen) = rig.mailbox_counts(&user, "INBOX");
+    assert!(unseen > 0);
+    let client = browser();
+
+    let response = client.get(server.url("/mail/INBOX")).send().await.unwrap();
+    assert_eq!(response.status(), 303, "not logged in: sent to the login form");
+    assert_eq!(response.headers()["location"], "/login");
+
+    let response = client.get(server.url("/login")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    let csrf = csrf_of(&response.text().await.unwrap());
+
+    // Wrong password: the form again, with a message, status 401.
+    let response =
+        client.post(server.url("/login")).form(&[("username", user.as_str()), ("password", "nope"), ("csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Wrong username or password"), "{page}");
+    let csrf = csrf_of(&page);
+
+    let response = client
+        .post(server.url("/login"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/mail/INBOX");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("letterbox_session="))
+        .expect("session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"), "{cookie}");
+
+    let response = client.get(server.url("/mail/INBOX")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let page = response.text().await.unwrap();
+    for folder in ["Drafts", "Sent", "Trash", "Junk", "Archive"] {
+        assert!(page.contains(&format!("<span class=\"folder-name\">{folder}</span>")), "{folder} missing");
+    }
+    assert!(page.contains(&format!("aria-label=\"{unseen} unread\">{unseen}</span>")), "INBOX unread count {unseen} shown");
+    assert!(!page.contains("<script>"), "no inline script");
+
+    // Logout without the CSRF token is refused; with it, the session ends.
+    let response = client.post(server.url("/logout")).form(&[("x", "y")]).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(client.get(server.url("/mail/INBOX")).send().await.unwrap().status(), 200, "still logged in");
+    let csrf = csrf_of(&page);
+    let response = client.post(server.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(client.get(server.url("/mail/INBOX")).send().await.unwrap().status(), 303, "logged out");
+}
+
+#[tokio::test]
+async fn posts_without_a_valid_csrf_token_are_403() {
+    let server = Server::start().await;
+    let (user, password) = rig().new_user("csrf");
+    let client = browser();
+
+    let response =
+        client.post(server.url("/login")).form(&[("username", user.as_str()), ("password", password.as_str())]).send().await.unwrap();
+    assert_eq!(response.status(), 403, "no token, no login");
+    let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let response = client
+        .post(server.url("/login"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "a forged token is refused");
+    // The token is bound to this browser's nonce cookie: another browser cannot replay it.
+    let other = browser();
+    let response = other
+        .post(server.url("/login"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn unknown_folder_and_static_files() {
+    let server = Server::start().await;
+    let (user, password) = rig().new_user("static");
+    let client = browser();
+    let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    client
+        .post(server.url("/login"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let response = client.get(server.url("/mail/Tm9TdWNo")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("There is no folder"));
+
+    let css = client.get(server.url("/static/app.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    let etag = css.headers()["etag"].to_str().unwrap().to_string();
+    let again = client.get(server.url("/static/app.css")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(client.get(server.url("/static/../Cargo.toml")).send().await.unwrap().status(), 404);
+    assert_eq!(client.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+}
