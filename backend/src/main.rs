@@ -20,6 +20,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Print the OpenAPI 3.1 document of the JSON API and exit.
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -28,7 +30,13 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_target(false)
         .init();
-    let Command::Serve { config } = cli.command;
+    let config = match cli.command {
+        Command::Serve { config } => config,
+        Command::Openapi => {
+            println!("{}", letterbox::http::api::openapi().to_pretty_json().unwrap_or_default());
+            return ExitCode::SUCCESS;
+        }
+    };
     let config = match letterbox::config::Config::load(config.as_deref(), |name| std::env::var(name).ok()) {
         Ok(config) => config,
         Err(err) => {

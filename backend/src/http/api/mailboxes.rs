@@ -30,9 +30,9 @@ pub struct MailboxPath {
 /// Every mailbox, INBOX first, with role, total and unread counts.
 #[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])),
     responses(
-        (status = 200, body = MailboxList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 502, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "OK", body = MailboxList),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Mail server unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_mailboxes(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<axum::Json<MailboxList>, AppError> {
     let items = state.letterbox.list_mailboxes(&user).await?;
@@ -42,7 +42,7 @@ pub async fn list_mailboxes(State(state): State<AppState>, ApiUser(user): ApiUse
 /// Create a mailbox (and subscribe to it).
 #[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])), request_body = MailboxPath,
     responses(
-        (status = 201, body = Mailbox),
+        (status = 201, description = "Created", body = Mailbox),
         (status = 400, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already exists", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -59,7 +59,7 @@ pub async fn create_mailbox(
 /// One mailbox, by id or role alias (`sent`, `drafts`, ...).
 #[utoipa::path(get, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])),
     params(("id" = String, Path, description = "Mailbox id or role alias")),
-    responses((status = 200, body = Mailbox), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = Mailbox), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_mailbox(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -80,11 +80,11 @@ pub async fn get_mailbox(
 #[utoipa::path(patch, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])), request_body = MailboxPath,
     params(("id" = String, Path, description = "Mailbox id or role alias")),
     responses(
-        (status = 200, body = Mailbox),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "OK", body = Mailbox),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "INBOX", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn rename_mailbox(
     State(state): State<AppState>,
@@ -101,7 +101,7 @@ pub async fn rename_mailbox(
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "INBOX", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_mailbox(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
     state.letterbox.delete_mailbox(&user, &id).await?;

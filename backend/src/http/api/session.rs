@@ -81,8 +81,8 @@ pub(crate) fn rfc3339(unix: i64) -> String {
 /// Log in with the mail account's username and password (checked by the IMAP server).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
     responses(
-        (status = 201, body = SessionCreated),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created", body = SessionCreated),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed logins (see Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "Mail server unreachable or TLS failure", body = Problem, content_type = "application/problem+json"),
@@ -110,9 +110,9 @@ pub async fn create_session(
 /// The current session's user and the mail server's capabilities.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
     responses(
-        (status = 200, body = SessionInfo),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 502, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "OK", body = SessionInfo),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Mail server unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_session(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<axum::Json<SessionInfo>, AppError> {
     let info = state.letterbox.server_info(&user).await?;
@@ -132,7 +132,7 @@ pub async fn get_session(State(state): State<AppState>, ApiUser(user): ApiUser) 
 
 /// Log out: the token stops working at once.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
-    responses((status = 204, description = "Logged out"), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Logged out"), (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_session(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<StatusCode, AppError> {
     state.letterbox.logout(&user).await?;
     Ok(StatusCode::NO_CONTENT)
