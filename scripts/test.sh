@@ -9,6 +9,6 @@ bash scripts/rig/install.sh
 
 # Each integration test binary starts its own private rig (scripts/rig/start.sh) on free
 # loopback ports and stops it when it exits.
-cargo test --locked
+cargo test --locked --all-targets
 
 bash scripts/check-openapi.sh

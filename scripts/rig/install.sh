@@ -14,6 +14,8 @@ fi
 # postfix lives in /usr/sbin, which is not always on a non-root PATH.
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || missing+=(postfix)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# start.sh picks free ports and fill.py writes Maildirs with python3.
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
