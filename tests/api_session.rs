@@ -170,3 +170,45 @@ async fn sessions_survive_a_restart_of_letterbox() {
     let response = client.get(format!("http://{addr}/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn idle_pooled_connections_are_closed_after_the_timeout() {
+    let server = Server::start_tweaked(|c| c.pool_idle_timeout = std::time::Duration::from_secs(1)).await;
+    let (user, password) = rig().new_user("idle");
+    let client = api_client();
+    let token = server.login(&client, &user, &password).await;
+    let pool = &server.state.letterbox.pool;
+    assert_eq!(pool.idle_count(), 1, "the login's connection is kept for the next request");
+    assert!(rig().doveadm(&["who", &user]).contains(&user), "Dovecot sees the pooled connection");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    pool.reap_idle().await;
+    assert_eq!(pool.idle_count(), 0);
+    // Dovecot drops the connection a moment after LOGOUT.
+    let mut gone = false;
+    for _ in 0..20 {
+        if !rig().doveadm(&["who", &user]).contains(&user) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the idle connection was logged out at the server");
+    // The next request simply opens a new one.
+    assert_eq!(client.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn pool_never_exceeds_its_per_user_maximum() {
+    let server = Server::start_tweaked(|c| c.pool_max_per_user = 2).await;
+    let (user, password) = rig().new_user("max");
+    let client = api_client();
+    let token = server.login(&client, &user, &password).await;
+    let requests = (0..8).map(|_| client.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send());
+    for response in futures::future::join_all(requests).await {
+        assert_eq!(response.unwrap().status(), 200);
+    }
+    assert!(server.state.letterbox.pool.idle_count() <= 2);
+    let connections = rig().doveadm(&["who", "-1", &user]).lines().filter(|l| l.contains(&user)).count();
+    assert!(connections <= 2, "{connections} IMAP connections for one user");
+}

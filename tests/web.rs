@@ -134,3 +134,19 @@ async fn unknown_folder_and_static_files() {
     assert_eq!(client.get(server.url("/static/../Cargo.toml")).send().await.unwrap().status(), 404);
     assert_eq!(client.get(server.url("/healthz")).send().await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn forwarded_proto_counts_only_from_trusted_proxies() {
+    let secure_cookie = |server: &Server| {
+        let request = browser().get(server.url("/login")).header("x-forwarded-proto", "https").header("x-forwarded-for", "198.51.100.7");
+        async move {
+            let response = request.send().await.unwrap();
+            let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+            cookie.contains("Secure")
+        }
+    };
+    let untrusted = Server::start().await;
+    assert!(!secure_cookie(&untrusted).await, "X-Forwarded-Proto from anyone is ignored");
+    let behind_proxy = Server::start_tweaked(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    assert!(secure_cookie(&behind_proxy).await, "a trusted proxy's https makes cookies Secure");
+}

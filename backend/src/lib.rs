@@ -53,6 +53,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let connector = ImapConnector::new(config.imap.clone(), tls, config.imap_timeout);
     let pool = Arc::new(ImapPool::new(connector, config.pool_max_per_user, config.pool_idle_timeout, config.imap_timeout));
     pool.spawn_reaper();
+    spawn_session_purge(store.clone());
     let letterbox = Letterbox {
         store,
         pool,
@@ -62,6 +63,21 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         config,
     };
     Ok(AppState::new(Arc::new(letterbox)))
+}
+
+/// Deletes expired and revoked sessions once an hour, so the table does not grow forever.
+fn spawn_session_purge(store: Store) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            ticker.tick().await;
+            match store.purge_sessions(service::now_unix()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "purged old sessions"),
+                Err(err) => tracing::warn!(error = %err, "could not purge old sessions"),
+            }
+        }
+    });
 }
 
 /// Runs Letterbox until Ctrl-C or SIGTERM.

@@ -4,35 +4,40 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::error::AppError;
 use crate::service::UserSession;
 
-/// The client's IP address: the TCP peer, or — only when the peer is a trusted proxy — the
-/// nearest untrusted address in `X-Forwarded-For`.
+/// Who is calling: the client's IP address and whether it reached us over https. Both come from
+/// the TCP peer, or — only when the peer is a trusted proxy — from `X-Forwarded-For` (the nearest
+/// untrusted address) and `X-Forwarded-Proto`.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
+pub struct ClientInfo {
+    pub ip: IpAddr,
+    pub https: bool,
+}
 
-impl FromRequestParts<AppState> for ClientIp {
+impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        Ok(ClientIp(client_ip(peer, parts, state)))
+        Ok(resolve_client(peer, &parts.headers, &state.config.trusted_proxies))
     }
 }
 
-fn client_ip(peer: IpAddr, parts: &Parts, state: &AppState) -> IpAddr {
-    let trusted = |ip: &IpAddr| state.config.trusted_proxies.iter().any(|net| net.contains(ip));
+/// Applies the trusted-proxy rules to a peer address and its forwarding headers.
+pub fn resolve_client(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpNet]) -> ClientInfo {
+    let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
     if !trusted(&peer) {
-        return peer;
+        return ClientInfo { ip: peer, https: false };
     }
-    let forwarded: Vec<IpAddr> = parts
-        .headers
+    let forwarded: Vec<IpAddr> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -40,7 +45,9 @@ fn client_ip(peer: IpAddr, parts: &Parts, state: &AppState) -> IpAddr {
         .filter_map(|part| part.trim().parse().ok())
         .collect();
     // Walk from the nearest hop outwards; the first address we do not trust is the client.
-    forwarded.into_iter().rev().find(|ip| !trusted(ip)).unwrap_or(peer)
+    let ip = forwarded.into_iter().rev().find(|ip| !trusted(ip)).unwrap_or(peer);
+    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    ClientInfo { ip, https }
 }
 
 /// An API request authenticated with `Authorization: Bearer <token>`.
@@ -89,6 +96,34 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             Err(JsonRejection::JsonDataError(e)) => Err(AppError::invalid("body", e.body_text())),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::invalid("body", e.body_text())),
             Err(other) => Err(AppError::invalid("body", other.body_text())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_headers_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "127.0.0.1/32".parse().unwrap()];
+        let headers = |xff: &str, proto: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-forwarded-for", xff.parse().unwrap());
+            h.insert("x-forwarded-proto", proto.parse().unwrap());
+            h
+        };
+        let cases = [
+            // (peer, X-Forwarded-For, proto, expected ip, expected https)
+            ("203.0.113.9", "198.51.100.1", "https", "203.0.113.9", false),
+            ("127.0.0.1", "198.51.100.1", "https", "198.51.100.1", true),
+            ("127.0.0.1", "6.6.6.6, 198.51.100.1, 10.1.1.1", "http", "198.51.100.1", false),
+            ("10.2.2.2", "10.1.1.1", "HTTPS", "10.2.2.2", true),
+            ("127.0.0.1", "garbage", "https", "127.0.0.1", true),
+        ];
+        for (peer, xff, proto, ip, https) in cases {
+            let info = resolve_client(peer.parse().unwrap(), &headers(xff, proto), &trusted);
+            assert_eq!((info.ip.to_string().as_str(), info.https), (ip, https), "{peer} {xff} {proto}");
         }
     }
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::{ApiJson, ApiUser, ClientIp};
+use crate::http::extract::{ApiJson, ApiUser, ClientInfo};
 use crate::secret::Secret;
 use crate::service::LoginRequest;
 
@@ -89,14 +89,14 @@ pub(crate) fn rfc3339(unix: i64) -> String {
     ))]
 pub async fn create_session(
     State(state): State<AppState>,
-    ClientIp(client_ip): ClientIp,
+    client: ClientInfo,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SessionRequest>,
 ) -> Result<impl IntoResponse, AppError> {
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(200).collect());
     let login = state
         .letterbox
-        .login(LoginRequest { username: body.username, password: Secret::new(body.password.0), client_ip, user_agent })
+        .login(LoginRequest { username: body.username, password: Secret::new(body.password.0), client_ip: client.ip, user_agent })
         .await?;
     let created = SessionCreated {
         access_token: login.token.expose().to_string(),

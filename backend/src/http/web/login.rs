@@ -11,7 +11,7 @@ use super::templates::LoginPage;
 use crate::auth::random_id;
 use crate::http::AppState;
 use crate::http::error::{AppError, HtmlError};
-use crate::http::extract::ClientIp;
+use crate::http::extract::ClientInfo;
 use crate::secret::Secret;
 use crate::service::{LoginRequest, ServiceError};
 
@@ -32,30 +32,37 @@ pub struct CsrfOnly {
     csrf: Option<String>,
 }
 
-fn render_login(state: &AppState, jar: CookieJar, status: StatusCode, username: &str, error: Option<&str>) -> Result<Response, HtmlError> {
+fn render_login(
+    state: &AppState,
+    client: &ClientInfo,
+    jar: CookieJar,
+    status: StatusCode,
+    username: &str,
+    error: Option<&str>,
+) -> Result<Response, HtmlError> {
     // A fresh nonce per form: the CSRF token is bound to it and the nonce lives in a cookie.
     let nonce = random_id();
     let csrf = state.letterbox.csrf.token_for(&format!("login:{nonce}"));
     let page = LoginPage { csrf: &csrf, username, error };
     let body = askama::Template::render(&page).map_err(|e| AppError::from(ServiceError::Internal(e.to_string())))?;
-    let jar = jar.add(cookie(state, LOGIN_NONCE_COOKIE, nonce, time::Duration::hours(2)));
+    let jar = jar.add(cookie(state, client, LOGIN_NONCE_COOKIE, nonce, time::Duration::hours(2)));
     Ok((status, [(header::CACHE_CONTROL, "no-store")], jar, Html(body)).into_response())
 }
 
 /// `GET /login`: the form, or straight to the mail when already logged in.
-pub async fn login_form(State(state): State<AppState>, jar: CookieJar) -> Result<Response, HtmlError> {
+pub async fn login_form(State(state): State<AppState>, client: ClientInfo, jar: CookieJar) -> Result<Response, HtmlError> {
     if let Some(token) = jar.get(SESSION_COOKIE)
         && state.letterbox.authenticate(token.value()).await.is_ok()
     {
         return Ok(Redirect::to("/mail/INBOX").into_response());
     }
-    render_login(&state, jar, StatusCode::OK, "", None)
+    render_login(&state, &client, jar, StatusCode::OK, "", None)
 }
 
 /// `POST /login`: checks CSRF, logs in against IMAP, sets the session cookie.
 pub async fn login_submit(
     State(state): State<AppState>,
-    ClientIp(client_ip): ClientIp,
+    client: ClientInfo,
     headers: HeaderMap,
     jar: CookieJar,
     WebForm(form): WebForm<LoginForm>,
@@ -65,12 +72,15 @@ pub async fn login_submit(
         return Err(HtmlError(AppError::csrf()));
     }
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(200).collect());
-    let request = LoginRequest { username: form.username.clone(), password: Secret::new(form.password), client_ip, user_agent };
+    let request = LoginRequest { username: form.username.clone(), password: Secret::new(form.password), client_ip: client.ip, user_agent };
     match state.letterbox.login(request).await {
         Ok(login) => {
             let max_age = time::Duration::seconds(login.expires_at - crate::service::now_unix());
-            let jar =
-                jar.add(cookie(&state, SESSION_COOKIE, login.token.expose().to_string(), max_age)).add(removal(&state, LOGIN_NONCE_COOKIE));
+            let jar = jar.add(cookie(&state, &client, SESSION_COOKIE, login.token.expose().to_string(), max_age)).add(removal(
+                &state,
+                &client,
+                LOGIN_NONCE_COOKIE,
+            ));
             Ok((jar, Redirect::to("/mail/INBOX")).into_response())
         }
         Err(err) => {
@@ -83,7 +93,7 @@ pub async fn login_submit(
                 StatusCode::BAD_REQUEST => format!("Please check your input: {}.", error.detail),
                 _ => format!("Could not reach your mail server: {}", error.detail),
             };
-            let mut response = render_login(&state, jar, error.status, &form.username, Some(&message))?;
+            let mut response = render_login(&state, &client, jar, error.status, &form.username, Some(&message))?;
             if let Some(seconds) = error.retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
             }
@@ -95,11 +105,12 @@ pub async fn login_submit(
 /// `POST /logout`: ends the session (CSRF-checked) and clears the cookie.
 pub async fn logout(
     State(state): State<AppState>,
+    client: ClientInfo,
     WebUser(user): WebUser,
     jar: CookieJar,
     WebForm(form): WebForm<CsrfOnly>,
 ) -> Result<Response, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
     state.letterbox.logout(&user).await?;
-    Ok((jar.add(removal(&state, SESSION_COOKIE)), Redirect::to("/login")).into_response())
+    Ok((jar.add(removal(&state, &client, SESSION_COOKIE)), Redirect::to("/login")).into_response())
 }

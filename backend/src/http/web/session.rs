@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::http::AppState;
 use crate::http::error::{AppError, HtmlError};
+use crate::http::extract::ClientInfo;
 use crate::service::{ServiceError, UserSession};
 
 /// The cookie that holds the session token.
@@ -15,20 +16,21 @@ pub const SESSION_COOKIE: &str = "letterbox_session";
 /// The cookie that binds the login form's CSRF token before there is a session.
 pub const LOGIN_NONCE_COOKIE: &str = "letterbox_login";
 
-/// Builds a cookie with the flags every Letterbox cookie has.
-pub fn cookie(state: &AppState, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
+/// Builds a cookie with the flags every Letterbox cookie has: HttpOnly, SameSite=Lax, and
+/// Secure when users reach Letterbox over https (the public URL says so, or a trusted proxy).
+pub fn cookie(state: &AppState, client: &ClientInfo, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies())
+        .secure(state.config.secure_cookies() || client.https)
         .max_age(max_age)
         .build()
 }
 
 /// A cookie that deletes `name`.
-pub fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
-    cookie(state, name, String::new(), time::Duration::ZERO)
+pub fn removal(state: &AppState, client: &ClientInfo, name: &'static str) -> Cookie<'static> {
+    cookie(state, client, name, String::new(), time::Duration::ZERO)
 }
 
 /// A logged-in browser user; anyone else is sent to the login page.
@@ -45,7 +47,10 @@ impl FromRequestParts<AppState> for WebUser {
         };
         match state.letterbox.authenticate(&token).await {
             Ok(user) => Ok(WebUser(user)),
-            Err(ServiceError::Unauthorized(_)) => Err((jar.add(removal(state, SESSION_COOKIE)), Redirect::to("/login")).into_response()),
+            Err(ServiceError::Unauthorized(_)) => {
+                let client = ClientInfo::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+                Err((jar.add(removal(state, &client, SESSION_COOKIE)), Redirect::to("/login")).into_response())
+            }
             Err(other) => Err(HtmlError::from(other).into_response()),
         }
     }
