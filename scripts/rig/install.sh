@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
 # Installs Dovecot (IMAP+LMTP), Postfix and OpenSSL for the Letterbox mail test rig, only if missing.
 set -euo pipefail
+# dovecot and postfix live in /usr/sbin, which a non-root PATH often lacks.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 missing=()
-command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-imapd dovecot-lmtpd)
-# dovecot-lmtpd may be absent even when the dovecot binary exists (core installed alone).
-if command -v dovecot >/dev/null 2>&1 && ! dpkg -s dovecot-lmtpd >/dev/null 2>&1; then
-  missing+=(dovecot-lmtpd)
-fi
-if command -v dovecot >/dev/null 2>&1 && ! dpkg -s dovecot-imapd >/dev/null 2>&1; then
-  missing+=(dovecot-imapd)
-fi
-# postfix lives in /usr/sbin, which is not always on a non-root PATH.
-command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || missing+=(postfix)
+# The dovecot binary comes with dovecot-core; IMAP and LMTP are separate packages.
+dpkg -s dovecot-imapd >/dev/null 2>&1 || missing+=(dovecot-imapd)
+dpkg -s dovecot-lmtpd >/dev/null 2>&1 || missing+=(dovecot-lmtpd)
+command -v dovecot >/dev/null 2>&1 || [ ${#missing[@]} -gt 0 ] || missing+=(dovecot-imapd)
+command -v postfix >/dev/null 2>&1 || missing+=(postfix)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # start.sh picks free ports and fill.py writes Maildirs with python3.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
@@ -22,7 +19,7 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install.sh: missing packages (${missing[*]}) and not root; run as root: apt-get install ${missing[*]}" >&2
+  echo "install.sh: error: missing ${missing[*]} and not root; as root run: scripts/rig/install.sh" >&2
   exit 1
 fi
 

@@ -1,7 +1,10 @@
 # Shared helpers for the mail test rig scripts (sourced, not run).
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # RIG_SCRIPTS, RIG_MAIL_USER are used by the scripts that source this
 
 RIG_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# dovecot, postfix and runuser live in /usr/sbin, which not every PATH has.
+export PATH="$PATH:/usr/sbin:/sbin"
 RIG_PROG="$(basename "$0")"
 
 # The system user that owns every rig's Maildirs. Dovecot refuses uid 0, so mail cannot be
@@ -59,16 +62,32 @@ rig_pid_from_file() {
 # Is PID a process whose command line contains TEXT (e.g. our dovecot.conf path)? Guards against
 # a stale pid file naming a PID that the kernel has since given to an unrelated process.
 rig_pid_cmdline_has() {
-  local pid=$1 text=$2
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$text"
+  local pid=$1 text=$2 c
+  c=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $c == *"$text"* ]]
 }
 
 # Is PID a Postfix master of config dir CONF? Its command line ("master -w") names no directory,
 # but postfix(1) exports MAIL_CONFIG=CONF to it.
 rig_pid_is_postfix_master() {
-  local pid=$1 conf=$2
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = master ] &&
-    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF -- "MAIL_CONFIG=$conf"
+  local pid=$1 conf=$2 comm e
+  comm=$(cat "/proc/$pid/comm" 2>/dev/null) && [ "$comm" = master ] || return 1
+  e=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null) || return 1
+  [[ $'\n'$e$'\n' == *$'\n'"MAIL_CONFIG=$conf"$'\n'* ]]
+}
+
+# PID of the running Dovecot master of the rig in DIR (fails if none).
+rig_dovecot_pid() {
+  local pid
+  pid=$(rig_pid_from_file "$(rig_dovecot_base_dir "$1")/master.pid") &&
+    rig_pid_cmdline_has "$pid" "$1/dovecot.conf" && echo "$pid"
+}
+
+# PID of the running Postfix master of the rig in DIR (fails if none).
+rig_postfix_pid() {
+  local pid
+  pid=$(rig_pid_from_file "$1/postfix-queue/pid/master.pid") &&
+    rig_pid_is_postfix_master "$pid" "$1/postfix" && echo "$pid"
 }
 
 # PIDs of every live process in session SID. Both Dovecot's and Postfix's master call setsid(),
@@ -96,10 +115,10 @@ rig_wait_session_gone() {
   while pids=$(rig_session_pids "$sid") && [ -n "$pids" ]; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       if [ "$sig" = none ]; then
-        rig_err "processes of session $sid survive SIGKILL: $(echo $pids)"
+        rig_err "processes of session $sid survive SIGKILL: ${pids//$'\n'/ }"
         return 1
       fi
-      rig_err "processes of session $sid still alive, sending SIG$sig: $(echo $pids)"
+      rig_err "processes of session $sid still alive, sending SIG$sig: ${pids//$'\n'/ }"
       # shellcheck disable=SC2086
       kill -$sig $pids 2>/dev/null || true
       if [ "$sig" = TERM ]; then sig=KILL; else sig=none; fi
@@ -115,13 +134,13 @@ rig_dovecot_base_dir() { echo "$1/run"; }
 # Start the rig's Dovecot from DIR/dovecot.conf and wait until it really serves:
 # the listeners come up before master.pid and the auth sockets exist, so wait for all.
 rig_dovecot_start() {
-  local dir=$1 imap=$2 imaps=$3 lmtp=$4 base
+  local dir=$1 imap=$2 imaps=$3 lmtp=$4 base old
   base=$(rig_dovecot_base_dir "$dir")
-  local old
-  if old=$(rig_pid_from_file "$base/master.pid") && rig_pid_cmdline_has "$old" "$dir/dovecot.conf"; then
-    rig_err "Dovecot of $dir is already running (pid $(cat "$base/master.pid"))"
+  if old=$(rig_dovecot_pid "$dir"); then
+    rig_err "Dovecot of $dir is already running (pid $old)"
     return 1
   fi
+  rm -f "$base/master.pid"
   dovecot -c "$dir/dovecot.conf" 2>>"$dir/log/dovecot.log" || {
     rig_err "dovecot -c $dir/dovecot.conf failed to start"; return 1; }
   rig_wait 30 "Dovecot master.pid" test -s "$base/master.pid" &&
@@ -134,20 +153,14 @@ rig_dovecot_start() {
 
 # Stop the rig's Dovecot (by the PID in its own master.pid) and wait for all its children.
 rig_dovecot_stop() {
-  local dir=$1 base pid
-  base=$(rig_dovecot_base_dir "$dir")
-  pid=$(rig_pid_from_file "$base/master.pid") || return 0
-  if ! rig_pid_cmdline_has "$pid" "$dir/dovecot.conf"; then
-    rig_err "stale $base/master.pid (pid $pid is not this rig's Dovecot); not killing it"
-    rm -f "$base/master.pid"
-    return 0
-  fi
+  local dir=$1 pid
+  pid=$(rig_dovecot_pid "$dir") || { rm -f "$(rig_dovecot_base_dir "$dir")/master.pid"; return 0; }
   # SIGTERM to the master alone is slow and may hang: it waits ~2.5 s for its children, and its
   # auth process stays alive as long as a client (Postfix's smtpd) keeps its socket open. So
   # signal every process of its session at once; that takes about 0.1 s.
   kill -TERM "$pid" 2>/dev/null || true
   # shellcheck disable=SC2046
   kill -TERM $(rig_session_pids "$pid") 2>/dev/null || true
-  rig_wait_session_gone "$pid" 10
-  rm -f "$base/master.pid"
+  rig_wait_session_gone "$pid" 10 || return 1
+  rm -f "$(rig_dovecot_base_dir "$dir")/master.pid"
 }

@@ -36,21 +36,23 @@ fi
 
 "$RIG_SCRIPTS/install.sh"
 
+DIR=$(realpath -m "$DIR")
+# Unix socket paths are limited to 107 bytes; the longest one Dovecot makes is
+# DIR/run/token-login/imap-urlauth (DIR + 29).
+if [ $(( ${#DIR} + 29 )) -gt 107 ]; then
+  rig_err "error: DIR path too long for unix sockets (${#DIR} chars, at most 78): $DIR"
+  exit 1
+fi
 mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd -P)
 # mktemp -d makes 0700 dirs: then Dovecot's auth (user dovecot) cannot read the passwd-file and
 # imap (the mail uid) cannot reach the Maildirs. Every directory above must be traversable too.
 chmod 0755 "$DIR"
-
-# Unix socket paths are limited to 107 bytes; Dovecot's longest socket name under base_dir is
-# about 30 characters ("login/imap-urlauth", "anvil-auth-penalty", "token-login/tokenlogin").
-if [ $(( ${#DIR} + 40 )) -gt 107 ]; then
-  rig_err "error: DIR path too long for unix sockets (${#DIR} chars, keep it under 65): $DIR"
+if ! runuser -u nobody -- test -x "$DIR" 2>/dev/null; then
+  rig_err "error: $DIR is not reachable by other users (a parent directory lacks o+x); Dovecot's auth and imap processes could not read it"
   exit 1
 fi
 
-if [ -e "$DIR/rig.env" ] && { rig_pid_from_file "$DIR/run/master.pid" >/dev/null ||
-                              rig_pid_from_file "$DIR/postfix-queue/pid/master.pid" >/dev/null; }; then
+if rig_dovecot_pid "$DIR" >/dev/null || rig_postfix_pid "$DIR" >/dev/null; then
   rig_err "error: a rig is already running in $DIR (run stop.sh $DIR first)"
   exit 1
 fi
@@ -87,7 +89,7 @@ MAIL_GID=$(id -g "$RIG_MAIL_USER")
 read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT SMTPS_PORT < <(python3 - <<'PY'
 import random, socket
 low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-hi = min(low, 32768) - 1
+hi = low - 1 if low > 21000 else 32767
 ports, held = [], []
 while len(ports) < 5:
     p = random.randint(20000, hi)
@@ -168,7 +170,7 @@ mail_location = maildir:~/Maildir
 auth_mechanisms = plain login
 auth_username_format = %Lu
 # Note: 127.0.0.1 counts as a secured connection, so plaintext LOGIN before STARTTLS still works
-# on the IMAP port whatever this says.
+# on the IMAP port whatever this says (ssl = required does not change that either).
 disable_plaintext_auth = yes
 # After one failed login Dovecot would delay every later auth from 127.0.0.1 (all tests, and
 # Postfix's SASL) by 2..15 s: no failure delay, and make the anvil penalty socket unconnectable.
@@ -183,6 +185,7 @@ userdb {
   args = username_format=%Lu $DIR/users
 }
 
+# Hierarchy separator: Dovecot's default for Maildir++, "." (clients must read it from LIST).
 namespace inbox {
   inbox = yes
   mailbox INBOX {
@@ -263,9 +266,10 @@ chmod 0755 "$PF_QUEUE"
 # The master takes its lock in data_directory as user postfix.
 chown postfix:postfix "$PF_DATA"
 chmod 0700 "$PF_DATA"
-# Recipient list for example.test; texthash: needs no postmap.
-: >"$PF_CONF/vmailbox"
-for u in alice bob demo sink postmaster; do echo "$u@example.test OK" >>"$PF_CONF/vmailbox"; done
+# Every example.test recipient is accepted at RCPT time: tests add users to the passwd-file
+# while the rig runs, and a fixed Postfix list would reject them. Dovecot's LMTP then refuses
+# unknown users (550) and Postfix sends the sender a bounce, as a real server may.
+echo '/@example\.test$/ OK' >"$PF_CONF/vmailbox.regexp"
 # Every recipient outside example.test is rewritten to the sink user, so no mail ever leaves.
 cat >"$PF_CONF/virtual_alias.regexp" <<'EOF'
 /^postmaster@example\.test$/ sink@example.test
@@ -294,9 +298,13 @@ alias_maps =
 alias_database =
 biff = no
 message_size_limit = 52428800
+# Dovecot 2.3's LMTP does not offer SMTPUTF8: a message submitted with MAIL FROM ... SMTPUTF8
+# would be accepted and then bounced (5.6.7). Not advertising it makes clients send plain
+# 8BITMIME, which is delivered fine even with UTF-8 headers.
+smtputf8_enable = no
 
 virtual_mailbox_domains = example.test
-virtual_mailbox_maps = texthash:$PF_CONF/vmailbox
+virtual_mailbox_maps = regexp:$PF_CONF/vmailbox.regexp
 virtual_transport = lmtp:inet:127.0.0.1:$LMTP_PORT
 virtual_alias_maps = regexp:$PF_CONF/virtual_alias.regexp
 # Defaults to \$virtual_alias_maps, which would make every local recipient
@@ -307,6 +315,14 @@ default_transport = error:outbound mail disabled in the test rig
 relay_transport = error:outbound mail disabled in the test rig
 local_transport = error:local delivery disabled in the test rig
 relayhost =
+# Mail submitted while Dovecot is down (dovecot.sh stop) is deferred; retry within seconds,
+# not the default 5 minutes, so a test can watch it arrive after dovecot.sh start.
+queue_run_delay = 5s
+minimal_backoff_time = 5s
+maximal_backoff_time = 20s
+# An smtpd started while Dovecot is down dies ("no SASL authentication mechanisms"); if that
+# happens before it served anyone, the master throttles the service for 60 s by default.
+service_throttle_time = 2s
 
 smtpd_tls_cert_file = $DIR/ca.pem
 smtpd_tls_key_file = $DIR/key.pem
@@ -359,6 +375,10 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
+# Postfix re-reads a config file written in the last 2 s ("pausing to let it cool down",
+# 0.3 s at a time) in case it is still being edited: that alone cost ~1.8 s per start.
+touch -d "@$(( $(date +%s) - 10 ))" "$PF_CONF"/*
+
 # --- start Dovecot ----------------------------------------------------------------------------
 rig_dovecot_start "$DIR" "$IMAP_PORT" "$IMAPS_PORT" "$LMTP_PORT" || fail "Dovecot did not come up"
 # A real passdb lookup: catches an unreadable passwd-file now rather than at the first test login.
@@ -369,6 +389,7 @@ doveadm -c "$DIR/dovecot.conf" auth test sink@example.test sink-pw >/dev/null 2>
 # config_directory (-c) is kept apart from queue_directory. "postfix start" itself creates the
 # queue subdirectories with the right owners (a separate "postfix check" would add 2.4 s).
 # Its messages go to the maillog file.
+rm -f "$PF_QUEUE/pid/master.pid"   # a stopped Postfix leaves it behind
 postfix -c "$PF_CONF" start >>"$DIR/log/postfix.log" 2>&1 || fail "postfix start failed"
 rig_wait 30 "Postfix master.pid" test -s "$PF_QUEUE/pid/master.pid" || fail "Postfix did not come up"
 rig_wait 30 "submission port $SMTP_PORT" rig_port_open "$SMTP_PORT" || fail "Postfix did not come up"

@@ -11,24 +11,23 @@ DIR=$1
 [ -d "$DIR" ] || exit 0
 DIR=$(cd "$DIR" && pwd -P)
 
+rc=0
 # Watchdog first, so it cannot start a second stop.sh meanwhile. When the watchdog itself runs
 # us (it execs stop.sh once its owner is gone), its PID is our own: leave it.
 if wd=$(rig_pid_from_file "$DIR/watchdog.pid") && [ "$wd" != "$$" ] &&
    rig_pid_cmdline_has "$wd" watchdog.sh; then
-  kill -TERM "$wd" 2>/dev/null || true
-  rig_wait_session_gone "$wd" 5   # setsid made it a session leader
+  # setsid made it a session leader; its session also holds its current "sleep 1".
+  # shellcheck disable=SC2046
+  kill -TERM $(rig_session_pids "$wd") 2>/dev/null || true
+  rig_wait_session_gone "$wd" 5 || rc=1
 fi
 rm -f "$DIR/watchdog.pid"
 
 # Postfix: "postfix stop" signals the master; then wait for every process of its session.
-PF_CONF="$DIR/postfix"
-if pid=$(rig_pid_from_file "$DIR/postfix-queue/pid/master.pid"); then
-  if rig_pid_is_postfix_master "$pid" "$PF_CONF"; then
-    postfix -c "$PF_CONF" stop >>"$DIR/log/postfix.log" 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-    rig_wait_session_gone "$pid" 15
-  else
-    rig_err "stale Postfix master.pid in $DIR (pid $pid is not this rig's master); not killing it"
-  fi
+if pid=$(rig_postfix_pid "$DIR"); then
+  postfix -c "$DIR/postfix" stop >>"$DIR/log/postfix.log" 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+  rig_wait_session_gone "$pid" 15 || rc=1
 fi
 
-rig_dovecot_stop "$DIR"
+rig_dovecot_stop "$DIR" || rc=1
+exit $rc

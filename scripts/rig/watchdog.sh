@@ -8,8 +8,16 @@ OWNER=$2
 RIG_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # The owner's start time (field 22 of /proc/PID/stat) tells it apart from a later process that
-# the kernel gives the same PID.
-starttime() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
+# the kernel gives the same PID. A zombie (exited, not yet reaped by its parent) counts as gone.
+starttime() {
+  local s
+  { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+  s=${s##*) }
+  # shellcheck disable=SC2086
+  set -- $s
+  [ "$1" != Z ] || return 1
+  echo "${20}"
+}
 OWNER_START=$(starttime "$OWNER") || OWNER_START=gone
 
 echo $$ >"$DIR/watchdog.pid"
