@@ -16,6 +16,15 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/mailboxes/{id}", "get"),
         ("/api/v1/mailboxes/{id}", "patch"),
         ("/api/v1/mailboxes/{id}", "delete"),
+        ("/api/v1/mailboxes/{id}/messages", "get"),
+        ("/api/v1/messages/{id}", "get"),
+        ("/api/v1/messages/{id}", "patch"),
+        ("/api/v1/messages/{id}", "delete"),
+        ("/api/v1/messages/{id}/raw", "get"),
+        ("/api/v1/messages/{id}/attachments/{partId}", "get"),
+        ("/api/v1/messages/{id}/move", "post"),
+        ("/api/v1/messages/{id}/copy", "post"),
+        ("/api/v1/messages/batch", "post"),
         ("/api/v1/openapi.json", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();

@@ -120,6 +120,29 @@ impl Rig {
         assert!(output.status.success(), "fill.py: {}", String::from_utf8_lossy(&output.stderr));
     }
 
+    /// Delivers `message` into the user's mailbox through Dovecot itself (`doveadm save`).
+    pub fn save(&self, user: &str, mailbox: &str, message: &[u8]) {
+        use std::io::Write;
+        let mut child = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.get("RIG_DOVECOT_CONF"))
+            .args(["save", "-u", user, "-m", mailbox])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("doveadm runs");
+        child.stdin.take().expect("stdin").write_all(message).expect("write message");
+        let output = child.wait_with_output().expect("doveadm finishes");
+        assert!(output.status.success(), "doveadm save: {}", String::from_utf8_lossy(&output.stderr));
+    }
+
+    /// The flags Dovecot has for the messages matching an IMAP-style search, e.g. `uid 5`.
+    pub fn flags_of(&self, user: &str, mailbox: &str, search: &str) -> String {
+        let mut args = vec!["-f", "flow", "fetch", "-u", user, "flags", "mailbox", mailbox];
+        args.extend(search.split_whitespace());
+        self.doveadm(&args)
+    }
+
     /// Stops or starts only this rig's Dovecot.
     pub fn dovecot(&self, action: &str) {
         let output =
@@ -194,6 +217,21 @@ impl Server {
         let body: serde_json::Value = response.json().await.expect("json");
         body["accessToken"].as_str().expect("accessToken").to_string()
     }
+}
+
+/// Logs in a fresh user of the rig against `server`: (username, token).
+pub async fn fresh_user(server: &Server, client: &reqwest::Client, label: &str) -> (String, String) {
+    let (user, password) = rig().new_user(label);
+    let token = server.login(client, &user, &password).await;
+    (user, token)
+}
+
+/// A GET with the bearer token, returning status and JSON body.
+pub async fn get_json(client: &reqwest::Client, url: String, token: &str) -> (u16, serde_json::Value) {
+    let response = client.get(url).bearer_auth(token).send().await.expect("request");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
 }
 
 /// A temporary directory removed on drop.

@@ -111,6 +111,7 @@ impl From<ServiceError> for AppError {
             },
             ServiceError::InvalidInput { field, detail } => Self::invalid(field, detail),
             ServiceError::NotFound(_) => Self::not_found(detail),
+            ServiceError::StaleId(_) => Self::new(StatusCode::NOT_FOUND, "stale-message-id", "Message id is stale", detail),
             ServiceError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail),
             ServiceError::Refused(_) => {

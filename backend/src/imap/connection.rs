@@ -34,9 +34,11 @@ impl Capabilities {
 
 /// A logged-in IMAP session. Owned by exactly one request at a time (see the pool).
 pub struct ImapConnection {
-    session: Session<MailStream>,
+    pub(super) session: Session<MailStream>,
     capabilities: Capabilities,
     pub(super) last_used: Instant,
+    /// The mailbox currently selected on this connection, to skip redundant SELECTs.
+    pub(super) selected: Option<super::messages::Selected>,
 }
 
 impl std::fmt::Debug for ImapConnection {
@@ -62,7 +64,7 @@ impl ImapConnection {
             async_imap::types::Capability::Auth(m) => format!("AUTH={m}"),
             async_imap::types::Capability::Atom(a) => a.clone(),
         }));
-        Ok(Self { session, capabilities, last_used: Instant::now() })
+        Ok(Self { session, capabilities, last_used: Instant::now(), selected: None })
     }
 
     /// What the server supports, read once when the connection was opened.
@@ -81,8 +83,9 @@ impl ImapConnection {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), self.session.logout()).await;
     }
 
-    /// Sends a command and feeds every untagged response to `on_data` until the tagged answer.
-    async fn run<F>(&mut self, command: &str, mut on_data: F) -> Result<(), ImapError>
+    /// Sends a command and feeds every untagged response to `on_data` until the tagged answer,
+    /// which `on_data` also sees when it is OK (it may carry a response code such as COPYUID).
+    pub(super) async fn run<F>(&mut self, command: &str, mut on_data: F) -> Result<(), ImapError>
     where
         F: FnMut(&Response<'_>),
     {
@@ -98,7 +101,10 @@ impl ImapConnection {
                 Response::Done { tag: done, status, outcome } if *done == tag => {
                     let text = outcome.information.as_deref().unwrap_or("").to_string();
                     return match status {
-                        Status::Ok => Ok(()),
+                        Status::Ok => {
+                            on_data(response.parsed());
+                            Ok(())
+                        }
                         Status::No => Err(ImapError::No(text)),
                         _ => Err(ImapError::Protocol(text)),
                     };

@@ -4,13 +4,17 @@
 mod connect;
 mod connection;
 mod error;
+mod messages;
 mod pool;
+pub mod search;
 mod stream;
+mod structure;
 mod tls;
 pub mod utf7;
 
 pub use connect::ImapConnector;
 pub use connection::{Capabilities, ImapConnection};
 pub use error::ImapError;
+pub use messages::{FetchedSummary, Selected};
 pub use pool::{ImapPool, PoolKey};
 pub use tls::client_config;

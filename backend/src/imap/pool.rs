@@ -128,6 +128,10 @@ impl ImapPool {
         if matches!(result, Err(e) if e.is_connection_error() || matches!(e, ImapError::Protocol(_))) {
             return;
         }
+        if result.is_err() {
+            // A failed command may have left a different mailbox selected (or none).
+            connection.selected = None;
+        }
         connection.last_used = Instant::now();
         user.idle.lock().expect("pool lock").push(connection);
     }

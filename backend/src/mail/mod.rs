@@ -1,5 +1,9 @@
-//! The mail model shared by every layer: mailboxes, their ids and roles.
+//! The mail model shared by every layer: mailboxes, messages, their ids, and MIME parsing.
 
 mod mailbox;
+mod message;
+pub mod parse;
+pub mod sanitize;
 
 pub use mailbox::{Mailbox, MailboxId, MailboxRef, Role};
+pub use message::{AttachmentInfo, EmailAddress, Flags, MessageId, MessageSummary, SortKey, SortOrder};

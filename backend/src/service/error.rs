@@ -20,6 +20,10 @@ pub enum ServiceError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// A message id from before the mailbox's UIDVALIDITY changed: the message may exist under
+    /// a new id, so the client must reload the list.
+    #[error("{0}")]
+    StaleId(String),
     /// The request conflicts with what exists (a mailbox that already exists).
     #[error("{0}")]
     Conflict(String),

@@ -3,6 +3,9 @@
 
 mod error;
 mod mailboxes;
+pub mod messages;
+pub mod render;
+pub mod search;
 mod sessions;
 
 use std::sync::Arc;

@@ -2,6 +2,10 @@
 //! lists exactly the routes that exist.
 
 mod mailboxes;
+mod message_actions;
+mod messages;
+
+pub(crate) use messages::{attachment_response, list_request, messages_params};
 mod session;
 
 use std::sync::OnceLock;
@@ -42,6 +46,13 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(session::create_session, session::get_session, session::delete_session))
         .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
         .routes(routes!(mailboxes::get_mailbox, mailboxes::rename_mailbox, mailboxes::delete_mailbox))
+        .routes(routes!(messages::list_messages))
+        .routes(routes!(messages::get_message, message_actions::update_message, message_actions::delete_message))
+        .routes(routes!(messages::raw_message))
+        .routes(routes!(messages::attachment))
+        .routes(routes!(message_actions::move_message))
+        .routes(routes!(message_actions::copy_message))
+        .routes(routes!(message_actions::batch))
         .routes(routes!(openapi_json))
 }
 

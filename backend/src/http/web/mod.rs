@@ -3,6 +3,7 @@
 mod assets;
 mod login;
 mod mail;
+mod message;
 mod session;
 pub mod templates;
 
@@ -18,5 +19,11 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::login_form).post(login::login_submit))
         .route("/logout", post(login::logout))
         .route("/mail/{mailbox}", get(mail::mailbox_page))
+        .route("/mail/{mailbox}/batch", post(message::batch_action))
+        .route("/mail/{mailbox}/{message}", get(message::message_page))
+        .route("/message/{message}/body", get(message::message_body))
+        .route("/message/{message}/raw", get(message::message_raw))
+        .route("/message/{message}/attachments/{part}", get(message::message_attachment))
+        .route("/message/{message}/action", post(message::message_action))
         .route("/static/{file}", get(assets::static_file))
 }

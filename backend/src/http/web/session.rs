@@ -78,8 +78,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
     type Rejection = HtmlError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match axum::Form::<T>::from_request(request, state).await {
-            Ok(axum::Form(value)) => Ok(WebForm(value)),
+        // serde_html_form (axum-extra) reads repeated keys (`ids=a&ids=b`) into a Vec.
+        match axum_extra::extract::Form::<T>::from_request(request, state).await {
+            Ok(axum_extra::extract::Form(value)) => Ok(WebForm(value)),
             // A form missing its fields (the CSRF token among them) is treated as forged.
             Err(_) => Err(HtmlError(AppError::csrf())),
         }

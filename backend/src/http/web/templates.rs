@@ -22,16 +22,85 @@ pub struct FolderView {
     pub current: bool,
 }
 
-/// The mail view: folders and (for now) an empty message pane.
+/// What every mail page shows around its content: the user, the folders, the search box.
+#[derive(Debug)]
+pub struct Chrome {
+    pub username: String,
+    pub csrf: String,
+    pub folders: Vec<FolderView>,
+    /// The current folder's id (the search box searches it).
+    pub mailbox_id: String,
+    pub query: String,
+    /// A message to show above the content (a failed search, a done action).
+    pub notice: Option<String>,
+}
+
+/// One row of the message list.
+#[derive(Debug)]
+pub struct MessageRow {
+    pub id: String,
+    pub href: String,
+    pub from: String,
+    pub subject: String,
+    pub date_iso: String,
+    pub date_label: String,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub has_attachments: bool,
+}
+
+/// The mail view: folders and one page of the selected folder's messages.
 #[derive(Template)]
 #[template(path = "mail.html")]
 pub struct MailPage<'a> {
-    pub username: &'a str,
-    pub csrf: &'a str,
-    pub folders: Vec<FolderView>,
+    pub chrome: Chrome,
     pub current_name: &'a str,
-    pub current_total: u32,
     pub current_unread: u32,
+    pub total: usize,
+    pub first: usize,
+    pub last: usize,
+    pub rows: Vec<MessageRow>,
+    pub back: String,
+    pub first_page_href: String,
+    pub next_href: Option<String>,
+}
+
+/// One attachment link on the message page.
+#[derive(Debug)]
+pub struct AttachmentLink {
+    pub href: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: String,
+}
+
+/// One message, its headers, actions, body frame and attachments.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub chrome: Chrome,
+    pub current_name: &'a str,
+    pub id: String,
+    pub subject: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    pub date_iso: String,
+    pub date_label: String,
+    pub flagged: bool,
+    pub back: String,
+    pub self_href: String,
+    pub body_href: String,
+    pub remote_blocked: usize,
+    pub attachments: Vec<AttachmentLink>,
+}
+
+/// The document inside the message body's sandboxed frame.
+#[derive(Template)]
+#[template(path = "message_body.html")]
+pub struct MessageBody<'a> {
+    pub body: &'a str,
 }
 
 /// A full-page error.

@@ -1,0 +1,259 @@
+//! One message in the browser: the reading page, its sandboxed body, source, attachments, and
+//! the action forms (flag, move, delete, spam, archive, bulk actions on the list).
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::mail::{chrome, date_label, display_address, find_mailbox};
+use super::session::{WebForm, WebUser, check_session_csrf};
+use super::templates::{AttachmentLink, MessageBody, MessagePage};
+use crate::http::AppState;
+use crate::http::error::{AppError, HtmlError};
+use crate::mail::{MailboxRef, MessageId, Role};
+use crate::service::messages::parse_message_id;
+use crate::service::render::{sanitized_body, text_body};
+use crate::service::{ServiceError, UserSession};
+
+/// `?remote=allow` loads remote images for this message only.
+#[derive(Debug, Default, Deserialize)]
+pub struct RemoteQuery {
+    remote: Option<String>,
+}
+
+fn render<T: askama::Template>(page: &T) -> Result<String, HtmlError> {
+    page.render().map_err(|e| HtmlError(AppError::from(ServiceError::Internal(e.to_string()))))
+}
+
+fn human_size(bytes: usize) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.0} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
+}
+
+/// `GET /mail/{mailbox}/{message}`: the reading page; opening marks the message read.
+pub async fn message_page(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((mailbox_id, message_id)): Path<(String, String)>,
+    Query(remote): Query<RemoteQuery>,
+) -> Result<Response, HtmlError> {
+    let id = parse_message_id(&message_id)?;
+    let mailboxes = state.letterbox.list_mailboxes(&user).await?;
+    let current = find_mailbox(&mailboxes, &mailbox_id)?;
+    let view = state.letterbox.get_message(&user, &id, true).await?;
+    let allow_remote = remote.remote.as_deref() == Some("allow");
+    let encoded = id.encode();
+    let remote_blocked = match (&view.parsed.html, allow_remote) {
+        (Some(html), false) => sanitized_body(html, &view.parsed.attachments, false, &|_| String::new()).remote_blocked,
+        _ => 0,
+    };
+    let join = |list: &[crate::mail::EmailAddress]| list.iter().map(display_with_email).collect::<Vec<_>>().join(", ");
+    let summary = &view.summary;
+    let page = MessagePage {
+        chrome: chrome(&state, &user, &mailboxes, current, ""),
+        current_name: &current.name,
+        subject: summary.subject.clone(),
+        from: summary.from.as_ref().map(display_with_email).unwrap_or_else(|| "(unknown sender)".into()),
+        to: join(&summary.to),
+        cc: join(&summary.cc),
+        date_label: date_label(&summary.date, time::OffsetDateTime::now_utc()),
+        date_iso: summary.date.clone(),
+        flagged: summary.flagged,
+        back: format!("/mail/{}", current.id),
+        self_href: format!("/mail/{}/{encoded}", current.id),
+        body_href: format!("/message/{encoded}/body{}", if allow_remote { "?remote=allow" } else { "" }),
+        remote_blocked,
+        attachments: view
+            .parsed
+            .attachments
+            .iter()
+            .map(|a| AttachmentLink {
+                href: format!("/message/{encoded}/attachments/{}", a.part_id),
+                name: a.filename.clone().unwrap_or_else(|| format!("part {}", a.part_id)),
+                content_type: a.content_type.clone(),
+                size: human_size(a.size),
+            })
+            .collect(),
+        id: encoded,
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(render(&page)?)).into_response())
+}
+
+fn display_with_email(address: &crate::mail::EmailAddress) -> String {
+    match &address.name {
+        Some(name) if !name.is_empty() && !address.email.is_empty() => format!("{name} <{}>", address.email),
+        _ => display_address(address),
+    }
+}
+
+/// `GET /message/{id}/body`: the sanitized body as its own document, for the sandboxed frame.
+/// Its CSP allows no script at all and images only from this message (or remote on request).
+pub async fn message_body(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(message_id): Path<String>,
+    Query(remote): Query<RemoteQuery>,
+) -> Result<Response, HtmlError> {
+    let id = parse_message_id(&message_id)?;
+    let view = state.letterbox.get_message(&user, &id, false).await?;
+    let allow_remote = remote.remote.as_deref() == Some("allow");
+    let encoded = id.encode();
+    let body = match &view.parsed.html {
+        Some(html) => {
+            sanitized_body(html, &view.parsed.attachments, allow_remote, &|part| format!("/message/{encoded}/attachments/{part}?inline=true")).html
+        }
+        None => {
+            let (flowed, delsp) = view.parsed.text_flowed;
+            text_body(view.parsed.text.as_deref().unwrap_or(""), flowed, delsp)
+        }
+    };
+    let images = if allow_remote { "img-src 'self' data: https: http:" } else { "img-src 'self' data:" };
+    let csp = format!("default-src 'none'; style-src 'unsafe-inline'; {images}; frame-ancestors 'self'; base-uri 'self'; form-action 'none'");
+    Ok((
+        [
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        Html(render(&MessageBody { body: &body })?),
+    )
+        .into_response())
+}
+
+/// `GET /message/{id}/raw`: the source as plain text ("view source").
+pub async fn message_raw(State(state): State<AppState>, WebUser(user): WebUser, Path(message_id): Path<String>) -> Result<Response, HtmlError> {
+    let id = parse_message_id(&message_id)?;
+    let raw = state.letterbox.raw_message(&user, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], String::from_utf8_lossy(&raw).into_owned()).into_response())
+}
+
+/// `GET /message/{id}/attachments/{part}`: a download (images and PDFs inline on request).
+pub async fn message_attachment(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((message_id, part)): Path<(String, String)>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, HtmlError> {
+    let id = parse_message_id(&message_id)?;
+    let content = state.letterbox.attachment(&user, &id, &part).await?;
+    Ok(crate::http::api::attachment_response(content, params.get("inline").is_some_and(|v| v == "true")))
+}
+
+/// The action forms' fields.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    csrf: Option<String>,
+    action: String,
+    mailbox: Option<String>,
+    back: Option<String>,
+    #[serde(default)]
+    ids: Vec<String>,
+}
+
+/// Only our own mail pages are valid places to return to (no open redirect).
+fn safe_back(back: Option<&str>, fallback: &str) -> String {
+    match back {
+        Some(path) if path.starts_with("/mail/") && !path.contains("//") && !path.contains('\\') => path.to_string(),
+        _ => fallback.to_string(),
+    }
+}
+
+async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &str, mailbox: Option<&str>) -> Result<(), AppError> {
+    let flag = |add: bool, flag: &str| if add { (vec![flag.to_string()], vec![]) } else { (vec![], vec![flag.to_string()]) };
+    let to_role = |role: Role| async move {
+        match state.letterbox.resolve_mailbox(user, role.as_str()).await {
+            Ok(path) => Ok(path),
+            Err(ServiceError::NotFound(_)) => Err(AppError::from(ServiceError::Conflict(format!("This account has no {} folder.", role.as_str())))),
+            Err(other) => Err(other.into()),
+        }
+    };
+    match action {
+        "read" | "unread" | "flag" | "unflag" => {
+            let (add, remove) = match action {
+                "read" => flag(true, "\\Seen"),
+                "unread" => flag(false, "\\Seen"),
+                "flag" => flag(true, "\\Flagged"),
+                _ => flag(false, "\\Flagged"),
+            };
+            state.letterbox.update_flags(user, id, add, remove).await?;
+        }
+        "archive" => {
+            let path = to_role(Role::Archive).await?;
+            state.letterbox.transfer_message(user, id, &path, true).await?;
+        }
+        "spam" => {
+            let path = to_role(Role::Junk).await?;
+            state.letterbox.transfer_message(user, id, &path, true).await?;
+        }
+        "delete" => state.letterbox.delete_message(user, id, false).await?,
+        "move" => {
+            let target = mailbox.and_then(MailboxRef::parse).ok_or_else(|| AppError::invalid("mailbox", "pick a folder to move to"))?;
+            let path = match target {
+                MailboxRef::Path(path) => path,
+                MailboxRef::Role(role) => to_role(role).await?,
+            };
+            state.letterbox.transfer_message(user, id, &path, true).await?;
+        }
+        other => return Err(AppError::invalid("action", format!("unknown action {other:?}"))),
+    }
+    Ok(())
+}
+
+/// `POST /message/{id}/action`: one action on one message, then back to the list (or message).
+pub async fn message_action(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(message_id): Path<String>,
+    WebForm(form): WebForm<ActionForm>,
+) -> Result<Redirect, HtmlError> {
+    check_session_csrf(&state, &user, form.csrf.as_deref())?;
+    let id = parse_message_id(&message_id)?;
+    let fallback = format!("/mail/{}", crate::mail::MailboxId::from_path(&id.mailbox));
+    apply(&state, &user, &id, &form.action, form.mailbox.as_deref()).await?;
+    Ok(Redirect::to(&safe_back(form.back.as_deref(), &fallback)))
+}
+
+/// `POST /mail/{mailbox}/batch`: one action on the selected messages of the list.
+pub async fn batch_action(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(mailbox_id): Path<String>,
+    WebForm(form): WebForm<ActionForm>,
+) -> Result<Redirect, HtmlError> {
+    check_session_csrf(&state, &user, form.csrf.as_deref())?;
+    let fallback = format!("/mail/{mailbox_id}");
+    for text in &form.ids {
+        let id = parse_message_id(text)?;
+        match apply(&state, &user, &id, &form.action, form.mailbox.as_deref()).await {
+            Ok(()) => {}
+            // A message another client removed meanwhile is no reason to stop the rest.
+            Err(error) if error.status == axum::http::StatusCode::NOT_FOUND => {}
+            Err(error) => return Err(HtmlError(error)),
+        }
+    }
+    Ok(Redirect::to(&safe_back(form.back.as_deref(), &fallback)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_mail_pages_are_return_targets() {
+        let cases = [
+            (Some("/mail/INBOX?cursor=x"), "/mail/INBOX?cursor=x"),
+            (Some("https://evil.example/"), "/f"),
+            (Some("//evil.example/mail/"), "/f"),
+            (Some("/mail//evil.example"), "/f"),
+            (Some("/mail/\\\\evil"), "/f"),
+            (None, "/f"),
+        ];
+        for (back, expected) in cases {
+            assert_eq!(safe_back(back, "/f"), expected, "{back:?}");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! MIME parsing with mail-parser: list summaries from headers, full message views, and parts.
+
+use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
+
+use super::{AttachmentInfo, EmailAddress};
+
+/// Shown when a message has no subject.
+pub const NO_SUBJECT: &str = "(no subject)";
+
+/// Header fields a message list needs, decoded (encoded words, charsets, broken headers).
+#[derive(Debug, Clone, Default)]
+pub struct HeaderSummary {
+    pub subject: String,
+    pub from: Option<EmailAddress>,
+    pub to: Vec<EmailAddress>,
+    pub cc: Vec<EmailAddress>,
+    /// The Date header as Unix seconds, when it is present and valid.
+    pub date: Option<i64>,
+}
+
+/// Everything the message view shows, before HTML sanitizing.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedMessage {
+    pub headers: HeaderSummary,
+    pub reply_to: Vec<EmailAddress>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// The plain-text body (converted from HTML when the message has only HTML).
+    pub text: Option<String>,
+    /// Whether the text body is format=flowed, and with DelSp=yes.
+    pub text_flowed: (bool, bool),
+    /// The HTML body as sent (unsafe until sanitized), only when the message has one.
+    pub html: Option<String>,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// A decoded part, ready to download.
+#[derive(Debug, Clone)]
+pub struct PartContent {
+    pub content_type: String,
+    pub filename: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+fn addresses(address: Option<&Address<'_>>) -> Vec<EmailAddress> {
+    address
+        .map(|a| {
+            a.iter()
+                .filter_map(|addr| {
+                    let email = addr.address.as_deref().unwrap_or("").trim().to_string();
+                    let name = addr.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+                    (!email.is_empty() || name.is_some()).then_some(EmailAddress { name, email })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn summary_of(message: &mail_parser::Message<'_>) -> HeaderSummary {
+    let subject = message.subject().map(str::trim).filter(|s| !s.is_empty()).unwrap_or(NO_SUBJECT).to_string();
+    HeaderSummary {
+        subject,
+        from: addresses(message.from()).into_iter().next(),
+        to: addresses(message.to()),
+        cc: addresses(message.cc()),
+        date: message.date().filter(|d| d.is_valid()).map(|d| d.to_timestamp()),
+    }
+}
+
+/// Decodes the header block of a message (as fetched with `BODY.PEEK[HEADER]`).
+pub fn parse_headers(header: &[u8]) -> HeaderSummary {
+    match MessageParser::default().parse_headers(header) {
+        Some(message) => summary_of(&message),
+        None => HeaderSummary { subject: NO_SUBJECT.into(), ..HeaderSummary::default() },
+    }
+}
+
+fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    match value {
+        mail_parser::HeaderValue::Text(text) => vec![text.to_string()],
+        mail_parser::HeaderValue::TextList(list) => list.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Parses a whole message for the message view.
+pub fn parse_message(raw: &[u8]) -> ParsedMessage {
+    let Some(message) = MessageParser::default().parse(raw) else {
+        return ParsedMessage { headers: HeaderSummary { subject: NO_SUBJECT.into(), ..Default::default() }, ..Default::default() };
+    };
+    let text_part = message.text_body.iter().filter_map(|id| message.parts.get(*id as usize)).find(|p| !p.is_text_html());
+    let text_flowed = text_part
+        .and_then(|p| p.content_type())
+        .map(|ct| {
+            let flowed = ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed"));
+            let delsp = ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+            (flowed, delsp)
+        })
+        .unwrap_or((false, false));
+    let text = match text_part {
+        Some(part) => part.text_contents().map(str::to_string),
+        None => message.body_text(0).map(|t| t.into_owned()),
+    };
+    let html = message.html_body.iter().filter_map(|id| message.parts.get(*id as usize)).find(|p| p.is_text_html()).and_then(|p| p.text_contents()).map(str::to_string);
+    // mail-parser already tells bodies from attachments (inline images included).
+    let attachments =
+        message.attachments.iter().filter_map(|id| message.parts.get(*id as usize).map(|part| attachment_info(*id as usize, part))).collect();
+    ParsedMessage {
+        headers: summary_of(&message),
+        reply_to: addresses(message.reply_to()),
+        message_id: message.message_id().map(str::to_string),
+        in_reply_to: id_list(message.in_reply_to()),
+        references: id_list(message.references()),
+        text,
+        text_flowed,
+        html,
+        attachments,
+    }
+}
+
+fn content_type_of(part: &mail_parser::MessagePart<'_>) -> String {
+    match part.content_type() {
+        Some(ct) => match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
+            None => ct.ctype().to_ascii_lowercase(),
+        },
+        None if part.is_text() => "text/plain".into(),
+        None => "application/octet-stream".into(),
+    }
+}
+
+fn attachment_info(index: usize, part: &mail_parser::MessagePart<'_>) -> AttachmentInfo {
+    let disposition = part.content_disposition().map(|d| d.ctype().to_ascii_lowercase()).unwrap_or_else(|| {
+        if part.content_id().is_some() { "inline".into() } else { "attachment".into() }
+    });
+    AttachmentInfo {
+        part_id: index.to_string(),
+        filename: part.attachment_name().map(str::to_string),
+        content_type: content_type_of(part),
+        size: part_len(part),
+        disposition,
+        content_id: part.content_id().map(|id| id.trim_matches(['<', '>']).to_string()),
+    }
+}
+
+fn part_len(part: &mail_parser::MessagePart<'_>) -> usize {
+    match &part.body {
+        PartType::Message(message) => message.raw_message().len(),
+        _ => part.contents().len(),
+    }
+}
+
+/// The decoded content of part `part_id` (as listed in [`ParsedMessage::attachments`]).
+pub fn part_content(raw: &[u8], part_id: &str) -> Option<PartContent> {
+    let index: usize = part_id.parse().ok()?;
+    let message = MessageParser::default().parse(raw)?;
+    let part = message.parts.get(index)?;
+    if part.is_multipart() {
+        return None;
+    }
+    let bytes = match &part.body {
+        PartType::Message(inner) => inner.raw_message().to_vec(),
+        _ => part.contents().to_vec(),
+    };
+    Some(PartContent { content_type: content_type_of(part), filename: part.attachment_name().map(str::to_string), bytes })
+}

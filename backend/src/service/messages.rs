@@ -1,0 +1,334 @@
+//! Message use cases: list a page, open, download, change flags, move, copy, delete, batch.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use super::{Letterbox, ServiceError, UserSession};
+use crate::imap::{FetchedSummary, ImapError, Selected};
+use crate::mail::parse::{ParsedMessage, PartContent, parse_message, part_content};
+use crate::mail::{MailboxId, MessageId, MessageSummary, Role, SortOrder};
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE: usize = 200;
+
+/// A page request.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub mailbox: String,
+    pub limit: usize,
+    pub cursor: Option<String>,
+    pub sort: SortOrder,
+    /// IMAP SEARCH criteria already compiled from the user's query, `None` for everything.
+    pub criteria: Option<SearchCriteria>,
+}
+
+/// Compiled search criteria and the text they came from (cursors are bound to it).
+#[derive(Debug, Clone)]
+pub struct SearchCriteria {
+    pub source: String,
+    pub wire: String,
+    pub utf8: bool,
+    /// Whether `wire` holds `{N+}` literals (non-ASCII terms), which need LITERAL+.
+    pub literals: bool,
+}
+
+/// One page of a message list.
+#[derive(Debug, Clone)]
+pub struct MessagePage {
+    pub items: Vec<MessageSummary>,
+    /// Messages in the folder, or matches when searching.
+    pub total: usize,
+    /// Position of the page's first item in the whole sorted list (0-based).
+    pub start: usize,
+    pub next_cursor: Option<String>,
+}
+
+/// Where the next page starts: after `after_uid` in the same sorted list, or at `offset` when
+/// that message has gone meanwhile. Anchoring on a UID keeps pages stable when mail arrives.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    v: u8,
+    uv: u32,
+    after: u32,
+    off: usize,
+    sort: String,
+    q: String,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(text: &str) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice::<Cursor>(&bytes).ok().filter(|c| c.v == 1)
+    }
+}
+
+/// Builds the API summary of a fetched message.
+pub fn summary(selected: &Selected, fetched: FetchedSummary) -> MessageSummary {
+    let rfc3339 = |unix: i64| {
+        time::OffsetDateTime::from_unix_timestamp(unix)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_default()
+    };
+    MessageSummary {
+        id: MessageId { mailbox: selected.path.clone(), uid_validity: selected.uid_validity, uid: fetched.uid },
+        mailbox_id: MailboxId::from_path(&selected.path),
+        uid: fetched.uid,
+        subject: fetched.headers.subject,
+        from: fetched.headers.from,
+        to: fetched.headers.to,
+        cc: fetched.headers.cc,
+        date: rfc3339(fetched.headers.date.unwrap_or(fetched.received_at)),
+        received_at: rfc3339(fetched.received_at),
+        size: fetched.size,
+        seen: fetched.flags.seen,
+        flagged: fetched.flags.flagged,
+        answered: fetched.flags.answered,
+        draft: fetched.flags.draft,
+        keywords: fetched.flags.keywords,
+        has_attachments: fetched.has_attachments,
+        preview: None,
+    }
+}
+
+/// A full message: its summary plus the parsed content.
+#[derive(Debug, Clone)]
+pub struct MessageView {
+    pub summary: MessageSummary,
+    pub parsed: ParsedMessage,
+}
+
+fn stale(id: &MessageId) -> ServiceError {
+    ServiceError::StaleId(format!("the folder {:?} was reset by the server (UIDVALIDITY changed); reload the message list", id.mailbox))
+}
+
+/// Parses a message id from a URL.
+pub fn parse_message_id(text: &str) -> Result<MessageId, ServiceError> {
+    MessageId::decode(text).ok_or_else(|| ServiceError::NotFound(format!("no message with id {text:?}")))
+}
+
+impl Letterbox {
+    /// One page of a mailbox: one SORT (or SEARCH) plus one FETCH of the page's UIDs.
+    pub async fn list_messages(&self, session: &UserSession, request: ListRequest) -> Result<MessagePage, ServiceError> {
+        if request.limit == 0 || request.limit > MAX_PAGE {
+            return Err(ServiceError::InvalidInput { field: "limit", detail: format!("must be between 1 and {MAX_PAGE}") });
+        }
+        let query_text = request.criteria.as_ref().map(|c| c.source.clone()).unwrap_or_default();
+        let cursor = match &request.cursor {
+            Some(text) => {
+                let cursor = Cursor::decode(text).ok_or(ServiceError::InvalidInput { field: "cursor", detail: "not a cursor from this API".into() })?;
+                if cursor.sort != request.sort.as_text() || cursor.q != query_text {
+                    return Err(ServiceError::InvalidInput { field: "cursor", detail: "the cursor belongs to another sort order or query".into() });
+                }
+                Some(cursor)
+            }
+            None => None,
+        };
+        let (selected, sorted, page) = self
+            .pool
+            .run(&session.credentials, |connection| {
+                let request = request.clone();
+                let after = cursor.as_ref().map(|c| (c.uv, c.after, c.off));
+                Box::pin(async move {
+                    let selected = connection.select(&request.mailbox).await?;
+                    if let Some((uv, _, _)) = after
+                        && uv != selected.uid_validity
+                    {
+                        return Err(ImapError::InvalidInput("stale cursor".into()));
+                    }
+                    if request.criteria.as_ref().is_some_and(|c| c.literals)
+                        && !connection.capabilities().has("LITERAL+")
+                        && !connection.capabilities().has("LITERAL-")
+                    {
+                        return Err(ImapError::No("[CANNOT] this mail server cannot search for non-ASCII text".into()));
+                    }
+                    let (criteria, utf8) = match &request.criteria {
+                        Some(c) => (c.wire.as_str(), c.utf8),
+                        None => ("ALL", false),
+                    };
+                    let sorted = connection.sorted_uids(request.sort, criteria, utf8).await?;
+                    let start = match after {
+                        Some((_, uid, offset)) => sorted.iter().position(|u| *u == uid).map(|p| p + 1).unwrap_or(offset.min(sorted.len())),
+                        None => 0,
+                    };
+                    let uids: Vec<u32> = sorted.iter().skip(start).take(request.limit).copied().collect();
+                    let page = connection.fetch_summaries(&uids).await?;
+                    let next = (start + uids.len() < sorted.len()).then(|| (uids.last().copied().unwrap_or(0), start + uids.len()));
+                    Ok((selected, (sorted.len(), next, start), page))
+                })
+            })
+            .await
+            .map_err(|e| match e {
+                ImapError::InvalidInput(text) if text == "stale cursor" => {
+                    ServiceError::StaleId("the folder was reset by the server (UIDVALIDITY changed); start from the first page".into())
+                }
+                other => other.into(),
+            })?;
+        let (total, next, start) = sorted;
+        let next_cursor = next.map(|(after, off)| {
+            Cursor { v: 1, uv: selected.uid_validity, after, off, sort: request.sort.as_text(), q: query_text.clone() }.encode()
+        });
+        let items = page.into_iter().map(|fetched| summary(&selected, fetched)).collect();
+        Ok(MessagePage { items, total, start, next_cursor })
+    }
+
+    /// Runs `op` with the message's mailbox selected, after checking the id is not stale.
+    async fn on_message<T, F>(&self, session: &UserSession, id: &MessageId, op: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut crate::imap::ImapConnection, Selected) -> futures::future::BoxFuture<'_, Result<T, ImapError>> + Send + Sync + 'static,
+    {
+        let op = std::sync::Arc::new(op);
+        let result = self
+            .pool
+            .run(&session.credentials, |connection| {
+                let id = id.clone();
+                let op = op.clone();
+                Box::pin(async move {
+                    let selected = connection.select(&id.mailbox).await?;
+                    if selected.uid_validity != id.uid_validity {
+                        return Ok(Err(()));
+                    }
+                    op(connection, selected).await.map(Ok)
+                })
+            })
+            .await?;
+        result.map_err(|()| stale(id))
+    }
+
+    /// The whole raw message.
+    pub async fn raw_message(&self, session: &UserSession, id: &MessageId) -> Result<Vec<u8>, ServiceError> {
+        let uid = id.uid;
+        let fetched = self.on_message(session, id, move |c, _| Box::pin(async move { c.fetch_raw(uid).await })).await?;
+        fetched.map(|(raw, _, _)| raw).ok_or_else(|| ServiceError::NotFound("the message no longer exists".into()))
+    }
+
+    /// Opens a message; with `mark_seen` it also gets \Seen.
+    pub async fn get_message(&self, session: &UserSession, id: &MessageId, mark_seen: bool) -> Result<MessageView, ServiceError> {
+        let uid = id.uid;
+        let (raw, mut flags, received_at, selected) = self
+            .on_message(session, id, move |c, selected| {
+                Box::pin(async move {
+                    let fetched = c.fetch_raw(uid).await?;
+                    if mark_seen && fetched.as_ref().is_some_and(|(_, flags, _)| !flags.seen) {
+                        c.store_flags(&[uid], &["\\Seen".to_string()], &[]).await?;
+                    }
+                    Ok(fetched.map(|(raw, flags, received)| (raw, flags, received, selected)))
+                })
+            })
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("the message no longer exists".into()))?;
+        if mark_seen {
+            flags.seen = true;
+        }
+        let parsed = parse_message(&raw);
+        let fetched = FetchedSummary {
+            uid,
+            flags,
+            received_at,
+            size: raw.len() as u32,
+            headers: parsed.headers.clone(),
+            has_attachments: parsed.attachments.iter().any(|a| a.disposition == "attachment"),
+        };
+        Ok(MessageView { summary: summary(&selected, fetched), parsed })
+    }
+
+    /// One decoded attachment.
+    pub async fn attachment(&self, session: &UserSession, id: &MessageId, part_id: &str) -> Result<PartContent, ServiceError> {
+        let raw = self.raw_message(session, id).await?;
+        part_content(&raw, part_id).ok_or_else(|| ServiceError::NotFound(format!("the message has no part {part_id:?}")))
+    }
+
+    /// The summary of one message as it is now.
+    pub async fn message_summary(&self, session: &UserSession, id: &MessageId) -> Result<MessageSummary, ServiceError> {
+        let uid = id.uid;
+        let (selected, fetched) = self
+            .on_message(session, id, move |c, selected| Box::pin(async move { Ok((selected, c.fetch_summaries(&[uid]).await?)) }))
+            .await?;
+        let fetched = fetched.into_iter().next().ok_or_else(|| ServiceError::NotFound("the message no longer exists".into()))?;
+        Ok(summary(&selected, fetched))
+    }
+
+    /// Adds and removes flags, then returns the message as it is now.
+    pub async fn update_flags(&self, session: &UserSession, id: &MessageId, add: Vec<String>, remove: Vec<String>) -> Result<MessageSummary, ServiceError> {
+        let uid = id.uid;
+        let (selected, fetched) = self
+            .on_message(session, id, move |c, selected| {
+                let (add, remove) = (add.clone(), remove.clone());
+                Box::pin(async move {
+                    let exists = c.fetch_summaries(&[uid]).await?;
+                    if exists.is_empty() {
+                        return Ok((selected, exists));
+                    }
+                    c.store_flags(&[uid], &add, &remove).await?;
+                    Ok((selected, c.fetch_summaries(&[uid]).await?))
+                })
+            })
+            .await?;
+        let fetched = fetched.into_iter().next().ok_or_else(|| ServiceError::NotFound("the message no longer exists".into()))?;
+        Ok(summary(&selected, fetched))
+    }
+
+    /// Moves (or copies) a message to the mailbox at `destination`; returns its new id when the
+    /// server reports the new UID.
+    pub async fn transfer_message(&self, session: &UserSession, id: &MessageId, destination: &str, remove_original: bool) -> Result<Option<MessageId>, ServiceError> {
+        if destination == id.mailbox && remove_original {
+            return Ok(Some(id.clone()));
+        }
+        let uid = id.uid;
+        let destination_path = destination.to_string();
+        let new_uid = self
+            .on_message(session, id, move |c, _| {
+                let destination = destination_path.clone();
+                Box::pin(async move {
+                    if c.fetch_summaries(&[uid]).await?.is_empty() {
+                        return Ok(Err(()));
+                    }
+                    Ok(Ok(c.transfer(uid, &destination, remove_original).await?))
+                })
+            })
+            .await?
+            .map_err(|()| ServiceError::NotFound("the message no longer exists".into()))?;
+        let Some(new_uid) = new_uid else { return Ok(None) };
+        let uid_validity = self
+            .pool
+            .run(&session.credentials, |c| {
+                let destination = destination.to_string();
+                Box::pin(async move { c.uid_validity_of(&destination).await })
+            })
+            .await?;
+        Ok(Some(MessageId { mailbox: destination.to_string(), uid_validity, uid: new_uid }))
+    }
+
+    /// Deletes a message: moves it to Trash, or removes it for good when it is in Trash already
+    /// or `permanent` is set (UID EXPUNGE of exactly this UID).
+    pub async fn delete_message(&self, session: &UserSession, id: &MessageId, permanent: bool) -> Result<(), ServiceError> {
+        let trash = self.list_mailboxes(session).await?.into_iter().find(|m| m.role == Some(Role::Trash)).map(|m| m.path);
+        match trash {
+            Some(trash) if !permanent && trash != id.mailbox => {
+                self.transfer_message(session, id, &trash, true).await?;
+                Ok(())
+            }
+            _ => {
+                let uid = id.uid;
+                let found = self
+                    .on_message(session, id, move |c, _| {
+                        Box::pin(async move {
+                            if c.fetch_summaries(&[uid]).await?.is_empty() {
+                                return Ok(false);
+                            }
+                            c.expunge_uids(&[uid]).await?;
+                            Ok(true)
+                        })
+                    })
+                    .await?;
+                if found { Ok(()) } else { Err(ServiceError::NotFound("the message no longer exists".into())) }
+            }
+        }
+    }
+}
