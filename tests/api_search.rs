@@ -135,3 +135,43 @@ async fn ten_thousand_messages_page_and_search() {
     assert!(total >= 1 && total < 10_000, "{total} matches for {subject}");
     assert!(found["items"].as_array().unwrap().iter().all(|m| m["subject"].as_str().unwrap().to_lowercase().contains(&subject.to_lowercase())));
 }
+
+#[tokio::test]
+async fn search_across_folders_pages_by_date() {
+    let server = Server::start().await;
+    let client = api_client();
+    let (user, token) = fresh_user(&server, &client, "across").await;
+    let plain = "Content-Type: text/plain";
+    // Five matches spread over three folders, one non-match.
+    for (folder, day, subject) in [
+        ("INBOX", 1, "Project alpha"),
+        ("Archive", 2, "Project beta"),
+        ("INBOX", 3, "Project gamma"),
+        ("Sent", 4, "Project delta"),
+        ("Archive", 5, "Project epsilon"),
+        ("INBOX", 6, "Unrelated"),
+    ] {
+        let date = format!("Mon, {day:02} Jan 2024 12:00:00 +0000");
+        rig().save(&user, folder, &mail(subject, "x@example.org", "y@example.org", &date, plain, "text"));
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let url = reqwest::Url::parse_with_params(&server.url("/api/v1/search"), &[("q", "subject:project"), ("limit", "2"), ("cursor", cursor.as_str())]).unwrap();
+        let (status, page) = get_json(&client, url.to_string(), &token).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"], 5);
+        for item in page["items"].as_array().unwrap() {
+            seen.push((item["subject"].as_str().unwrap().to_string(), item["mailboxId"].as_str().unwrap().to_string()));
+        }
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    let subjects: Vec<&str> = seen.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(subjects, ["Project epsilon", "Project delta", "Project gamma", "Project beta", "Project alpha"], "newest first across folders");
+    assert_eq!(seen[0].1, letterbox::mail::MailboxId::from_path("Archive").to_string());
+    let (status, _) = get_json(&client, server.url("/api/v1/search?q="), &token).await;
+    assert_eq!(status, 400);
+}

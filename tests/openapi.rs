@@ -25,6 +25,7 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/messages/{id}/move", "post"),
         ("/api/v1/messages/{id}/copy", "post"),
         ("/api/v1/messages/batch", "post"),
+        ("/api/v1/search", "get"),
         ("/api/v1/openapi.json", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();

@@ -6,6 +6,7 @@ mod mailboxes;
 pub mod messages;
 pub mod render;
 pub mod search;
+mod search_all;
 mod sessions;
 
 use std::sync::Arc;

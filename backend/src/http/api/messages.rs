@@ -39,6 +39,32 @@ pub struct MessageList {
     next_cursor: Option<String>,
 }
 
+/// Query parameters of a search across all folders.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Search query (same syntax as the list's `q`).
+    q: String,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<String>,
+    /// `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Search every folder; results carry their `mailboxId`, newest first.
+#[utoipa::path(get, path = "/api/v1/search", tag = "messages", security(("bearer" = [])),
+    params(SearchParams),
+    responses(
+        (status = 200, description = "OK", body = MessageList),
+        (status = 400, description = "Invalid query, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn search_all(State(state): State<AppState>, ApiUser(user): ApiUser, Query(params): Query<SearchParams>) -> Result<axum::Json<MessageList>, AppError> {
+    let request = list_request(String::new(), ListParams { limit: params.limit, cursor: None, sort: None, q: Some(params.q) })?;
+    let criteria = request.criteria.ok_or_else(|| AppError::invalid("q", "give something to search for"))?;
+    let page = state.letterbox.search_all(&user, criteria, request.limit, params.cursor.as_deref().filter(|c| !c.is_empty())).await?;
+    Ok(axum::Json(MessageList { items: page.items, total: page.total, next_cursor: page.next_cursor }))
+}
+
 /// A whole message.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

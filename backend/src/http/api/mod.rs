@@ -47,6 +47,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
         .routes(routes!(mailboxes::get_mailbox, mailboxes::rename_mailbox, mailboxes::delete_mailbox))
         .routes(routes!(messages::list_messages))
+        .routes(routes!(messages::search_all))
         .routes(routes!(messages::get_message, message_actions::update_message, message_actions::delete_message))
         .routes(routes!(messages::raw_message))
         .routes(routes!(messages::attachment))
