@@ -34,7 +34,24 @@ async fn pages_cursors_and_sort_orders() {
         dates.iter().map(|d| time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).unwrap()).collect();
     assert!(parsed.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
     let first_item = &items(&first)[0];
-    for field in ["id", "mailboxId", "uid", "subject", "from", "to", "cc", "date", "receivedAt", "size", "seen", "flagged", "answered", "draft", "keywords", "hasAttachments"] {
+    for field in [
+        "id",
+        "mailboxId",
+        "uid",
+        "subject",
+        "from",
+        "to",
+        "cc",
+        "date",
+        "receivedAt",
+        "size",
+        "seen",
+        "flagged",
+        "answered",
+        "draft",
+        "keywords",
+        "hasAttachments",
+    ] {
         assert!(first_item.get(field).is_some(), "item lacks {field}: {first_item}");
     }
     assert_eq!(first_item["mailboxId"], "INBOX");
@@ -54,7 +71,10 @@ async fn pages_cursors_and_sort_orders() {
     let mut seen = std::collections::HashSet::new();
     let mut cursor: Option<String> = None;
     loop {
-        let query = match &cursor { Some(c) => format!("?limit=37&cursor={c}"), None => "?limit=37".to_string() };
+        let query = match &cursor {
+            Some(c) => format!("?limit=37&cursor={c}"),
+            None => "?limit=37".to_string(),
+        };
         let (status, page) = list(&query).await;
         assert_eq!(status, 200);
         for id in ids(&page) {
@@ -84,12 +104,18 @@ async fn pages_cursors_and_sort_orders() {
 
     // Bad parameters are 400 problems.
     for query in ["?limit=0", "?limit=201", "?limit=ten", "?sort=random", "?cursor=garbage", "?q=from:"] {
-        let response = client.get(server.url(&format!("/api/v1/mailboxes/INBOX/messages{query}"))).bearer_auth(&token).send().await.unwrap();
+        let response =
+            client.get(server.url(&format!("/api/v1/mailboxes/INBOX/messages{query}"))).bearer_auth(&token).send().await.unwrap();
         assert_eq!(response.status(), 400, "{query}");
         assert_eq!(response.headers()["content-type"], "application/problem+json");
     }
     // A cursor only works with the sort it came from.
-    let response = client.get(server.url(&format!("/api/v1/mailboxes/INBOX/messages?sort=size&cursor={}", first["nextCursor"].as_str().unwrap()))).bearer_auth(&token).send().await.unwrap();
+    let response = client
+        .get(server.url(&format!("/api/v1/mailboxes/INBOX/messages?sort=size&cursor={}", first["nextCursor"].as_str().unwrap())))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
 }
 
@@ -179,10 +205,25 @@ async fn flags_move_copy_delete_and_stale_ids() {
     }
 
     // Copy, then move to Archive by role alias: the new id works, the old one is gone.
-    let response = client.post(server.url(&format!("/api/v1/messages/{id}/copy"))).bearer_auth(&token).json(&json!({"mailboxId": "drafts"})).send().await.unwrap();
+    let response = client
+        .post(server.url(&format!("/api/v1/messages/{id}/copy")))
+        .bearer_auth(&token)
+        .json(&json!({"mailboxId": "drafts"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(rig().mailbox_counts(&user, "Drafts").0, 1);
-    let moved: Value = client.post(server.url(&format!("/api/v1/messages/{id}/move"))).bearer_auth(&token).json(&json!({"mailboxId": "archive"})).send().await.unwrap().json().await.unwrap();
+    let moved: Value = client
+        .post(server.url(&format!("/api/v1/messages/{id}/move")))
+        .bearer_auth(&token)
+        .json(&json!({"mailboxId": "archive"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let new_id = moved["id"].as_str().expect("UIDPLUS gives the new id").to_string();
     assert_eq!((rig().mailbox_counts(&user, "INBOX").0, rig().mailbox_counts(&user, "Archive").0), (0, 1));
     let (status, in_archive) = get_json(&client, server.url(&format!("/api/v1/messages/{new_id}")), &token).await;
@@ -198,7 +239,8 @@ async fn flags_move_copy_delete_and_stale_ids() {
     assert_eq!(rig().mailbox_counts(&user, "Trash").0, 0);
     // Permanent delete straight from a folder.
     let drafted = only_message(&server, &client, &token, "drafts").await["id"].as_str().unwrap().to_string();
-    let response = client.delete(server.url(&format!("/api/v1/messages/{drafted}?permanent=true"))).bearer_auth(&token).send().await.unwrap();
+    let response =
+        client.delete(server.url(&format!("/api/v1/messages/{drafted}?permanent=true"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(response.status(), 204);
     assert_eq!((rig().mailbox_counts(&user, "Drafts").0, rig().mailbox_counts(&user, "Trash").0), (0, 0));
 
@@ -222,7 +264,13 @@ async fn batch_with_a_bad_id_updates_the_rest() {
     let (_, page) = get_json(&client, server.url("/api/v1/mailboxes/INBOX/messages"), &token).await;
     let mut ids: Vec<String> = items(&page).iter().map(|m| m["id"].as_str().unwrap().to_string()).collect();
     ids.push("bogus".into());
-    let response = client.post(server.url("/api/v1/messages/batch")).bearer_auth(&token).json(&json!({"ids": ids, "action": "update", "seen": true})).send().await.unwrap();
+    let response = client
+        .post(server.url("/api/v1/messages/batch"))
+        .bearer_auth(&token)
+        .json(&json!({"ids": ids, "action": "update", "seen": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["updated"].as_array().unwrap().len(), 3);
@@ -239,6 +287,12 @@ async fn batch_with_a_bad_id_updates_the_rest() {
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["updated"].as_array().unwrap().len(), 2, "{result}");
     assert_eq!((rig().mailbox_counts(&user, "INBOX").0, rig().mailbox_counts(&user, "Junk").0), (1, 2));
-    let response = client.post(server.url("/api/v1/messages/batch")).bearer_auth(&token).json(&json!({"ids": [], "action": "delete"})).send().await.unwrap();
+    let response = client
+        .post(server.url("/api/v1/messages/batch"))
+        .bearer_auth(&token)
+        .json(&json!({"ids": [], "action": "delete"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
 }

@@ -13,7 +13,12 @@ fn csrf_of(html: &str) -> String {
 
 /// Every `href="..."` value of a page that starts with `prefix`.
 fn links(html: &str, prefix: &str) -> Vec<String> {
-    html.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).filter(|h| h.starts_with(prefix)).map(|h| h.replace("&amp;", "&")).collect()
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|h| h.starts_with(prefix))
+        .map(|h| h.replace("&amp;", "&"))
+        .collect()
 }
 
 async fn logged_in(server: &Server) -> (reqwest::Client, String) {
@@ -21,7 +26,12 @@ async fn logged_in(server: &Server) -> (reqwest::Client, String) {
     let client = browser();
     let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&page);
-    let response = client.post(server.url("/login")).form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())]).send().await.unwrap();
+    let response = client
+        .post(server.url("/login"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
     (client, user)
 }
@@ -55,7 +65,8 @@ async fn list_open_body_and_actions_without_javascript() {
     assert!(page.contains("<h1 id=\"message-subject\">Hostile newsletter</h1>"));
     assert!(page.contains("sandbox=\"allow-same-origin allow-popups allow-popups-to-escape-sandbox\""), "body in a sandboxed frame");
     assert!(page.contains("remote image(s) or style(s) were blocked"), "remote content is blocked and said so");
-    let body_src = page.split("src=\"/message/").nth(1).map(|rest| format!("/message/{}", rest.split('"').next().unwrap())).expect("iframe src");
+    let body_src =
+        page.split("src=\"/message/").nth(1).map(|rest| format!("/message/{}", rest.split('"').next().unwrap())).expect("iframe src");
 
     let body = client.get(server.url(&body_src)).send().await.unwrap();
     let csp = body.headers()["content-security-policy"].to_str().unwrap().to_string();
@@ -73,19 +84,36 @@ async fn list_open_body_and_actions_without_javascript() {
     let csrf = csrf_of(&page);
     let id = body_src.trim_start_matches("/message/").trim_end_matches("/body").to_string();
     assert!(rig().flags_of(&user, "INBOX", "subject hostile").contains("\\Seen"));
-    let response = client.post(server.url(&format!("/message/{id}/action"))).form(&[("csrf", csrf.as_str()), ("action", "flag"), ("back", "/mail/INBOX")]).send().await.unwrap();
+    let response = client
+        .post(server.url(&format!("/message/{id}/action")))
+        .form(&[("csrf", csrf.as_str()), ("action", "flag"), ("back", "/mail/INBOX")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
     assert!(rig().flags_of(&user, "INBOX", "subject hostile").contains("\\Flagged"));
     let response = client.post(server.url(&format!("/message/{id}/action"))).form(&[("action", "delete")]).send().await.unwrap();
     assert_eq!(response.status(), 403, "no CSRF token, no action");
-    let response = client.post(server.url(&format!("/message/{id}/action"))).form(&[("csrf", csrf.as_str()), ("action", "delete"), ("back", "https://evil.example/")]).send().await.unwrap();
+    let response = client
+        .post(server.url(&format!("/message/{id}/action")))
+        .form(&[("csrf", csrf.as_str()), ("action", "delete"), ("back", "https://evil.example/")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/mail/INBOX", "never redirects off-site");
     assert_eq!((rig().mailbox_counts(&user, "INBOX").0, rig().mailbox_counts(&user, "Trash").0), (60, 1));
 
     // Bulk: select two rows and archive them.
-    let ids: Vec<String> = second.split("name=\"ids\" value=\"").skip(1).take(2).map(|rest| rest.split('"').next().unwrap().to_string()).collect();
-    let form = vec![("csrf", csrf.clone()), ("action", "archive".into()), ("back", "/mail/INBOX".into()), ("ids", ids[0].clone()), ("ids", ids[1].clone())];
+    let ids: Vec<String> =
+        second.split("name=\"ids\" value=\"").skip(1).take(2).map(|rest| rest.split('"').next().unwrap().to_string()).collect();
+    let form = vec![
+        ("csrf", csrf.clone()),
+        ("action", "archive".into()),
+        ("back", "/mail/INBOX".into()),
+        ("ids", ids[0].clone()),
+        ("ids", ids[1].clone()),
+    ];
     let response = client.post(server.url("/mail/INBOX/batch")).form(&form).send().await.unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(rig().mailbox_counts(&user, "Archive").0, 2);

@@ -52,7 +52,11 @@ pub fn uid_set(uids: &[u32]) -> String {
         if !out.is_empty() {
             out.push(',');
         }
-        if start == end { out.push_str(&start.to_string()) } else { out.push_str(&format!("{start}:{end}")) }
+        if start == end {
+            out.push_str(&start.to_string())
+        } else {
+            out.push_str(&format!("{start}:{end}"))
+        }
         i += 1;
     }
     out
@@ -196,8 +200,7 @@ impl ImapConnection {
 
     /// The whole message `uid` of the selected mailbox, without setting \Seen; `None` if gone.
     pub async fn fetch_raw(&mut self, uid: u32) -> Result<Option<(Vec<u8>, Flags, i64)>, ImapError> {
-        let fetches: Vec<_> =
-            self.session.uid_fetch(uid.to_string(), "(UID FLAGS INTERNALDATE BODY.PEEK[])").await?.try_collect().await?;
+        let fetches: Vec<_> = self.session.uid_fetch(uid.to_string(), "(UID FLAGS INTERNALDATE BODY.PEEK[])").await?.try_collect().await?;
         Ok(fetches.into_iter().find(|f| f.uid == Some(uid)).map(|f| {
             let received = f.internal_date().map(|d| d.timestamp()).unwrap_or(0);
             (f.body().unwrap_or_default().to_vec(), flags_of(f.flags()), received)
@@ -280,7 +283,8 @@ mod tests {
 
     #[test]
     fn uid_sets() {
-        let cases: [(&[u32], &str); 5] = [(&[], ""), (&[5], "5"), (&[3, 1, 2], "1:3"), (&[1, 2, 4, 6, 7, 8, 10], "1:2,4,6:8,10"), (&[9, 9, 8], "8:9")];
+        let cases: [(&[u32], &str); 5] =
+            [(&[], ""), (&[5], "5"), (&[3, 1, 2], "1:3"), (&[1, 2, 4, 6, 7, 8, 10], "1:2,4,6:8,10"), (&[9, 9, 8], "8:9")];
         for (uids, expected) in cases {
             assert_eq!(uid_set(uids), expected);
         }

@@ -187,7 +187,15 @@ mod tests {
             assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{text}");
             assert_eq!(MessageId::decode(&text), Some(id));
         }
-        for bad in ["", "!!", "AQ", "INBOX", &URL_SAFE_NO_PAD.encode([2u8; 12]), &URL_SAFE_NO_PAD.encode([1, 0, 0, 0, 1, 0, 0, 0, 0, b'X']), &URL_SAFE_NO_PAD.encode([1, 0, 0, 0, 1, 0, 0, 0, 7])] {
+        for bad in [
+            "",
+            "!!",
+            "AQ",
+            "INBOX",
+            &URL_SAFE_NO_PAD.encode([2u8; 12]),
+            &URL_SAFE_NO_PAD.encode([1, 0, 0, 0, 1, 0, 0, 0, 0, b'X']),
+            &URL_SAFE_NO_PAD.encode([1, 0, 0, 0, 1, 0, 0, 0, 7]),
+        ] {
             assert_eq!(MessageId::decode(bad), None, "{bad}");
         }
     }

@@ -102,10 +102,19 @@ pub fn parse_message(raw: &[u8]) -> ParsedMessage {
         Some(part) => part.text_contents().map(str::to_string),
         None => message.body_text(0).map(|t| t.into_owned()),
     };
-    let html = message.html_body.iter().filter_map(|id| message.parts.get(*id as usize)).find(|p| p.is_text_html()).and_then(|p| p.text_contents()).map(str::to_string);
+    let html = message
+        .html_body
+        .iter()
+        .filter_map(|id| message.parts.get(*id as usize))
+        .find(|p| p.is_text_html())
+        .and_then(|p| p.text_contents())
+        .map(str::to_string);
     // mail-parser already tells bodies from attachments (inline images included).
-    let attachments =
-        message.attachments.iter().filter_map(|id| message.parts.get(*id as usize).map(|part| attachment_info(*id as usize, part))).collect();
+    let attachments = message
+        .attachments
+        .iter()
+        .filter_map(|id| message.parts.get(*id as usize).map(|part| attachment_info(*id as usize, part)))
+        .collect();
     ParsedMessage {
         headers: summary_of(&message),
         reply_to: addresses(message.reply_to()),
@@ -131,9 +140,10 @@ fn content_type_of(part: &mail_parser::MessagePart<'_>) -> String {
 }
 
 fn attachment_info(index: usize, part: &mail_parser::MessagePart<'_>) -> AttachmentInfo {
-    let disposition = part.content_disposition().map(|d| d.ctype().to_ascii_lowercase()).unwrap_or_else(|| {
-        if part.content_id().is_some() { "inline".into() } else { "attachment".into() }
-    });
+    let disposition = part
+        .content_disposition()
+        .map(|d| d.ctype().to_ascii_lowercase())
+        .unwrap_or_else(|| if part.content_id().is_some() { "inline".into() } else { "attachment".into() });
     AttachmentInfo {
         part_id: index.to_string(),
         filename: part.attachment_name().map(str::to_string),

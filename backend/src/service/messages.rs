@@ -121,9 +121,13 @@ impl Letterbox {
         let query_text = request.criteria.as_ref().map(|c| c.source.clone()).unwrap_or_default();
         let cursor = match &request.cursor {
             Some(text) => {
-                let cursor = Cursor::decode(text).ok_or(ServiceError::InvalidInput { field: "cursor", detail: "not a cursor from this API".into() })?;
+                let cursor = Cursor::decode(text)
+                    .ok_or(ServiceError::InvalidInput { field: "cursor", detail: "not a cursor from this API".into() })?;
                 if cursor.sort != request.sort.as_text() || cursor.q != query_text {
-                    return Err(ServiceError::InvalidInput { field: "cursor", detail: "the cursor belongs to another sort order or query".into() });
+                    return Err(ServiceError::InvalidInput {
+                        field: "cursor",
+                        detail: "the cursor belongs to another sort order or query".into(),
+                    });
                 }
                 Some(cursor)
             }
@@ -255,7 +259,13 @@ impl Letterbox {
     }
 
     /// Adds and removes flags, then returns the message as it is now.
-    pub async fn update_flags(&self, session: &UserSession, id: &MessageId, add: Vec<String>, remove: Vec<String>) -> Result<MessageSummary, ServiceError> {
+    pub async fn update_flags(
+        &self,
+        session: &UserSession,
+        id: &MessageId,
+        add: Vec<String>,
+        remove: Vec<String>,
+    ) -> Result<MessageSummary, ServiceError> {
         let uid = id.uid;
         let (selected, fetched) = self
             .on_message(session, id, move |c, selected| {
@@ -276,7 +286,13 @@ impl Letterbox {
 
     /// Moves (or copies) a message to the mailbox at `destination`; returns its new id when the
     /// server reports the new UID.
-    pub async fn transfer_message(&self, session: &UserSession, id: &MessageId, destination: &str, remove_original: bool) -> Result<Option<MessageId>, ServiceError> {
+    pub async fn transfer_message(
+        &self,
+        session: &UserSession,
+        id: &MessageId,
+        destination: &str,
+        remove_original: bool,
+    ) -> Result<Option<MessageId>, ServiceError> {
         if destination == id.mailbox && remove_original {
             return Ok(Some(id.clone()));
         }

@@ -15,5 +15,10 @@ pub fn compile(q: Option<&str>) -> Result<Option<SearchCriteria>, SearchError> {
     }
     let imap = query.to_imap();
     // Non-synchronizing literals ({N+}) need LITERAL+; the list checks the server has it.
-    Ok(Some(SearchCriteria { source: text.to_string(), wire: imap.to_wire(true), utf8: imap.needs_utf8, literals: !imap.literals.is_empty() }))
+    Ok(Some(SearchCriteria {
+        source: text.to_string(),
+        wire: imap.to_wire(true),
+        utf8: imap.needs_utf8,
+        literals: !imap.literals.is_empty(),
+    }))
 }

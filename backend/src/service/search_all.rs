@@ -30,9 +30,18 @@ fn decode_cursor(text: &str, query: &str) -> Result<Positions, ServiceError> {
 
 impl Letterbox {
     /// Messages matching `criteria` in every selectable folder, newest first (by Date).
-    pub async fn search_all(&self, session: &UserSession, criteria: SearchCriteria, limit: usize, cursor: Option<&str>) -> Result<MessagePage, ServiceError> {
+    pub async fn search_all(
+        &self,
+        session: &UserSession,
+        criteria: SearchCriteria,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<MessagePage, ServiceError> {
         if limit == 0 || limit > super::messages::MAX_PAGE {
-            return Err(ServiceError::InvalidInput { field: "limit", detail: format!("must be between 1 and {}", super::messages::MAX_PAGE) });
+            return Err(ServiceError::InvalidInput {
+                field: "limit",
+                detail: format!("must be between 1 and {}", super::messages::MAX_PAGE),
+            });
         }
         let mut positions = match cursor {
             Some(text) => decode_cursor(text, &criteria.source)?,
@@ -63,18 +72,21 @@ impl Letterbox {
             total += found;
             remaining_anywhere |= skip + page.len() < found;
             for message in page {
-                let date = time::OffsetDateTime::parse(&message.date, &time::format_description::well_known::Rfc3339).map(|d| d.unix_timestamp()).unwrap_or(0);
+                let date = time::OffsetDateTime::parse(&message.date, &time::format_description::well_known::Rfc3339)
+                    .map(|d| d.unix_timestamp())
+                    .unwrap_or(0);
                 candidates.push((folder.clone(), message, date));
             }
         }
         // Each folder's candidates are already newest first; a stable sort by date merges them.
-        candidates.sort_by(|a, b| b.2.cmp(&a.2));
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.2));
         let taken: Vec<(String, MessageSummary, i64)> = candidates.into_iter().take(limit).collect();
         for (folder, _, _) in &taken {
             *positions.entry(folder.clone()).or_insert(0) += 1;
         }
         let consumed: usize = positions.values().sum();
-        let next_cursor = (consumed < total && (remaining_anywhere || taken.len() == limit)).then(|| encode_cursor(&positions, &criteria.source));
+        let next_cursor =
+            (consumed < total && (remaining_anywhere || taken.len() == limit)).then(|| encode_cursor(&positions, &criteria.source));
         let start = consumed - taken.len();
         Ok(MessagePage { items: taken.into_iter().map(|(_, m, _)| m).collect(), total, start, next_cursor })
     }

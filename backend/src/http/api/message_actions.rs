@@ -62,10 +62,12 @@ impl FlagChange {
 /// A keyword must be an IMAP atom (RFC 3501 `flag-keyword`): no spaces, parentheses, quotes,
 /// wildcards, brackets or backslashes, so it can never inject syntax.
 fn validate_keyword(keyword: &str) -> Result<(), AppError> {
-    let ok = !keyword.is_empty()
-        && keyword.len() <= 100
-        && keyword.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b));
-    if ok { Ok(()) } else { Err(AppError::invalid("keywords", format!("{keyword:?} is not a valid keyword (ASCII letters, digits, $ and the like)"))) }
+    let ok = !keyword.is_empty() && keyword.len() <= 100 && keyword.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid("keywords", format!("{keyword:?} is not a valid keyword (ASCII letters, digits, $ and the like)")))
+    }
 }
 
 /// Change a message's flags and keywords.
@@ -221,7 +223,11 @@ const MAX_BATCH: usize = 1000;
         (status = 200, description = "Per-message results", body = BatchResult),
         (status = 400, description = "Invalid batch", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn batch(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(request): ApiJson<BatchRequest>) -> Result<axum::Json<BatchResult>, AppError> {
+pub async fn batch(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(request): ApiJson<BatchRequest>,
+) -> Result<axum::Json<BatchResult>, AppError> {
     if request.ids.is_empty() || request.ids.len() > MAX_BATCH {
         return Err(AppError::invalid("ids", format!("give 1 to {MAX_BATCH} message ids")));
     }
@@ -278,7 +284,12 @@ mod tests {
 
     #[test]
     fn flag_changes_map_to_imap() {
-        let change = FlagChange { seen: Some(true), flagged: Some(false), answered: None, keywords: Some(KeywordChange { add: vec!["$x".into()], remove: vec![] }) };
+        let change = FlagChange {
+            seen: Some(true),
+            flagged: Some(false),
+            answered: None,
+            keywords: Some(KeywordChange { add: vec!["$x".into()], remove: vec![] }),
+        };
         assert_eq!(change.to_imap().unwrap(), (vec!["\\Seen".to_string(), "$x".to_string()], vec!["\\Flagged".to_string()]));
         assert!(FlagChange::default().to_imap().is_err());
     }

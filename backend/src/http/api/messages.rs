@@ -11,8 +11,8 @@ use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::ApiUser;
 use crate::mail::{AttachmentInfo, EmailAddress, MessageSummary, SortOrder};
-use crate::service::messages::{ListRequest, MAX_PAGE, parse_message_id};
 use crate::service::ServiceError;
+use crate::service::messages::{ListRequest, MAX_PAGE, parse_message_id};
 
 /// Query parameters of a message list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -58,7 +58,11 @@ pub struct SearchParams {
         (status = 200, description = "OK", body = MessageList),
         (status = 400, description = "Invalid query, limit or cursor", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn search_all(State(state): State<AppState>, ApiUser(user): ApiUser, Query(params): Query<SearchParams>) -> Result<axum::Json<MessageList>, AppError> {
+pub async fn search_all(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(params): Query<SearchParams>,
+) -> Result<axum::Json<MessageList>, AppError> {
     let request = list_request(String::new(), ListParams { limit: params.limit, cursor: None, sort: None, q: Some(params.q) })?;
     let criteria = request.criteria.ok_or_else(|| AppError::invalid("q", "give something to search for"))?;
     let page = state.letterbox.search_all(&user, criteria, request.limit, params.cursor.as_deref().filter(|c| !c.is_empty())).await?;
@@ -160,9 +164,8 @@ pub async fn get_message(
     let message_id = id.encode();
     let (html, remote_content_blocked) = match &view.parsed.html {
         Some(html) => {
-            let body = crate::service::render::sanitized_body(html, &view.parsed.attachments, allow_remote, &|part| {
-                format!("/api/v1/messages/{message_id}/attachments/{part}?inline=true")
-            });
+            let template = format!("/api/v1/messages/{message_id}/attachments/{{part}}?inline=true");
+            let body = crate::service::render::sanitized_body(html, &view.parsed.attachments, allow_remote, &template).await;
             (Some(body.html), body.remote_blocked)
         }
         None => (None, 0),
@@ -214,7 +217,8 @@ const INLINE_SAFE: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/we
 
 /// `Content-Disposition` per RFC 6266 with an ASCII fallback and the UTF-8 `filename*`.
 pub(crate) fn content_disposition(disposition: &str, filename: &str) -> String {
-    let fallback: String = filename.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let fallback: String =
+        filename.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded: String = filename
         .bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
@@ -257,7 +261,6 @@ pub(crate) fn attachment_response(part: crate::mail::parse::PartContent, inline:
     )
         .into_response()
 }
-
 
 impl From<crate::service::search::SearchError> for AppError {
     fn from(err: crate::service::search::SearchError) -> Self {

@@ -48,7 +48,7 @@ pub async fn message_page(
     let allow_remote = remote.remote.as_deref() == Some("allow");
     let encoded = id.encode();
     let remote_blocked = match (&view.parsed.html, allow_remote) {
-        (Some(html), false) => sanitized_body(html, &view.parsed.attachments, false, &|_| String::new()).remote_blocked,
+        (Some(html), false) => sanitized_body(html, &view.parsed.attachments, false, "").await.remote_blocked,
         _ => 0,
     };
     let join = |list: &[crate::mail::EmailAddress]| list.iter().map(display_with_email).collect::<Vec<_>>().join(", ");
@@ -104,7 +104,9 @@ pub async fn message_body(
     let encoded = id.encode();
     let body = match &view.parsed.html {
         Some(html) => {
-            sanitized_body(html, &view.parsed.attachments, allow_remote, &|part| format!("/message/{encoded}/attachments/{part}?inline=true")).html
+            sanitized_body(html, &view.parsed.attachments, allow_remote, &format!("/message/{encoded}/attachments/{{part}}?inline=true"))
+                .await
+                .html
         }
         None => {
             let (flowed, delsp) = view.parsed.text_flowed;
@@ -112,7 +114,8 @@ pub async fn message_body(
         }
     };
     let images = if allow_remote { "img-src 'self' data: https: http:" } else { "img-src 'self' data:" };
-    let csp = format!("default-src 'none'; style-src 'unsafe-inline'; {images}; frame-ancestors 'self'; base-uri 'self'; form-action 'none'");
+    let csp =
+        format!("default-src 'none'; style-src 'unsafe-inline'; {images}; frame-ancestors 'self'; base-uri 'self'; form-action 'none'");
     Ok((
         [
             (header::CONTENT_SECURITY_POLICY, csp),
@@ -125,7 +128,11 @@ pub async fn message_body(
 }
 
 /// `GET /message/{id}/raw`: the source as plain text ("view source").
-pub async fn message_raw(State(state): State<AppState>, WebUser(user): WebUser, Path(message_id): Path<String>) -> Result<Response, HtmlError> {
+pub async fn message_raw(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(message_id): Path<String>,
+) -> Result<Response, HtmlError> {
     let id = parse_message_id(&message_id)?;
     let raw = state.letterbox.raw_message(&user, &id).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], String::from_utf8_lossy(&raw).into_owned()).into_response())
@@ -167,7 +174,9 @@ async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &st
     let to_role = |role: Role| async move {
         match state.letterbox.resolve_mailbox(user, role.as_str()).await {
             Ok(path) => Ok(path),
-            Err(ServiceError::NotFound(_)) => Err(AppError::from(ServiceError::Conflict(format!("This account has no {} folder.", role.as_str())))),
+            Err(ServiceError::NotFound(_)) => {
+                Err(AppError::from(ServiceError::Conflict(format!("This account has no {} folder.", role.as_str()))))
+            }
             Err(other) => Err(other.into()),
         }
     };

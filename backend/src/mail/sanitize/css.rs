@@ -2,7 +2,9 @@
 
 use std::cell::Cell;
 
-use cssparser::{AtRuleParser, CowRcStr, ParseError, Parser, ParserState, QualifiedRuleParser, StyleSheetParser, ToCss, Token, TokenSerializationType};
+use cssparser::{
+    AtRuleParser, CowRcStr, ParseError, Parser, ParserState, QualifiedRuleParser, StyleSheetParser, ToCss, Token, TokenSerializationType,
+};
 
 use super::decl::filter_declarations;
 use super::selector::{ScopedSelectors, scope_selectors};
@@ -156,7 +158,10 @@ mod tests {
     fn stylesheets_keep_only_scoped_style_rules() {
         let cases: &[(&str, &str)] = &[
             ("p { color: red }", ".lb-msg p{color:red}"),
-            ("body { margin: 0; position: fixed; top: 0; left: 0; width: 100%; height: 100%; z-index: 99999 }", ".lb-msg{margin:0;width:100%;height:100%}"),
+            (
+                "body { margin: 0; position: fixed; top: 0; left: 0; width: 100%; height: 100%; z-index: 99999 }",
+                ".lb-msg{margin:0;width:100%;height:100%}",
+            ),
             ("@import url(http://evil.example/x.css); p{color:red}", ".lb-msg p{color:red}"),
             ("@import 'x.css'", ""),
             ("@charset 'utf-8'; @namespace svg url(http://www.w3.org/2000/svg); a{color:blue}", ".lb-msg a{color:blue}"),
@@ -164,7 +169,10 @@ mod tests {
             ("@keyframes k { from { color: red } }", ""),
             ("@supports (display: grid) { p { color: red } }", ""),
             ("@page { margin: 1cm }", ""),
-            ("@media only screen and (max-width: 600px) { .col { width: 100% !important } }", "@media only screen and (max-width: 600px){\n.lb-msg .lb-msg-col{width:100% !important}\n}"),
+            (
+                "@media only screen and (max-width: 600px) { .col { width: 100% !important } }",
+                "@media only screen and (max-width: 600px){\n.lb-msg .lb-msg-col{width:100% !important}\n}",
+            ),
             ("@media screen { @import url(x.css); p { color: red } }", "@media screen{\n.lb-msg p{color:red}\n}"),
             ("@media url(x) { p { color: red } }", ""),
             ("@media a { @media b { @media c { p { color: red } } } }", ""),
@@ -173,7 +181,10 @@ mod tests {
             ("p { behavior: url(x.htc); -moz-binding: url(x.xml#b) }", ""),
             ("p { width: expression(alert(1)) } a { color: red }", ".lb-msg a{color:red}"),
             ("p { color: red; a { color: blue } }", ".lb-msg p{color:red}"),
-            ("a[title='</style><script>alert(1)</script>'] { color: red }", ".lb-msg a[title=\"\\3c /style>\\3c script>alert(1)\\3c /script>\"]{color:red}"),
+            (
+                "a[title='</style><script>alert(1)</script>'] { color: red }",
+                ".lb-msg a[title=\"\\3c /style>\\3c script>alert(1)\\3c /script>\"]{color:red}",
+            ),
             ("}}}{{{ p { color: red", ""),
             ("p { color: red", ".lb-msg p{color:red}"),
         ];

@@ -13,22 +13,29 @@ use super::url::{UrlKind, classify};
 /// `inset`, `z-index`) that would let a message cover the page, `content` (can pull `attr()`/`url()`),
 /// `cursor`/`filter`/`mask`/`clip-path`/`border-image` (more URL carriers), `transform`, animations,
 /// `behavior`/`-moz-binding` (script), custom properties (`--x`, only useful with `var()`).
+#[rustfmt::skip] // grouped by topic, one group a line
 const ALLOWED_PROPERTIES: &[&str] = &[
+    // Colors and backgrounds (an image url() only as the remote/cid policy allows).
     "color", "background", "background-color", "background-image", "background-position", "background-repeat", "background-size",
-    "background-clip", "background-origin", "font", "font-family", "font-size", "font-style", "font-variant", "font-weight", "font-stretch",
-    "letter-spacing", "word-spacing", "line-height", "text-align", "text-decoration", "text-decoration-line", "text-decoration-color",
-    "text-decoration-style", "text-indent", "text-transform", "text-shadow", "text-overflow", "white-space", "word-break", "word-wrap",
-    "overflow-wrap", "hyphens", "vertical-align", "direction", "margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
-    "padding", "padding-top", "padding-right", "padding-bottom", "padding-left", "border", "border-top", "border-right", "border-bottom",
-    "border-left", "border-width", "border-style", "border-color", "border-top-width", "border-right-width", "border-bottom-width",
-    "border-left-width", "border-top-style", "border-right-style", "border-bottom-style", "border-left-style", "border-top-color",
-    "border-right-color", "border-bottom-color", "border-left-color", "border-radius", "border-top-left-radius", "border-top-right-radius",
-    "border-bottom-left-radius", "border-bottom-right-radius", "border-collapse", "border-spacing", "box-shadow", "box-sizing", "width",
-    "height", "min-width", "max-width", "min-height", "max-height", "display", "float", "clear", "visibility", "opacity", "overflow",
-    "overflow-x", "overflow-y", "list-style", "list-style-type", "list-style-position", "list-style-image", "table-layout", "caption-side",
-    "empty-cells", "position", "text-size-adjust", "-webkit-text-size-adjust", "-ms-text-size-adjust", "flex", "flex-direction",
-    "flex-wrap", "flex-grow", "flex-shrink", "flex-basis", "justify-content", "align-items", "align-self", "align-content", "gap", "row-gap",
-    "column-gap", "order",
+    "background-clip", "background-origin", "opacity", "visibility", "box-shadow",
+    // Fonts and text.
+    "font", "font-family", "font-size", "font-style", "font-variant", "font-weight", "font-stretch", "letter-spacing", "word-spacing",
+    "line-height", "text-align", "text-decoration", "text-decoration-line", "text-decoration-color", "text-decoration-style", "text-indent",
+    "text-transform", "text-shadow", "text-overflow", "white-space", "word-break", "word-wrap", "overflow-wrap", "hyphens", "vertical-align",
+    "direction", "text-size-adjust", "-webkit-text-size-adjust", "-ms-text-size-adjust",
+    // Box: margins (not negative), paddings, borders, sizes.
+    "margin", "margin-top", "margin-right", "margin-bottom", "margin-left", "padding", "padding-top", "padding-right", "padding-bottom",
+    "padding-left", "border", "border-top", "border-right", "border-bottom", "border-left", "border-width", "border-style", "border-color",
+    "border-top-width", "border-right-width", "border-bottom-width", "border-left-width", "border-top-style", "border-right-style",
+    "border-bottom-style", "border-left-style", "border-top-color", "border-right-color", "border-bottom-color", "border-left-color",
+    "border-radius", "border-top-left-radius", "border-top-right-radius", "border-bottom-left-radius", "border-bottom-right-radius",
+    "width", "height", "min-width", "max-width", "min-height", "max-height", "box-sizing",
+    // Layout in the flow: display, floats, overflow, `position` (static or relative only), flex boxes.
+    "display", "float", "clear", "overflow", "overflow-x", "overflow-y", "position", "flex", "flex-direction", "flex-wrap", "flex-grow",
+    "flex-shrink", "flex-basis", "justify-content", "align-items", "align-self", "align-content", "gap", "row-gap", "column-gap", "order",
+    // Lists and tables.
+    "list-style", "list-style-type", "list-style-position", "list-style-image", "table-layout", "border-collapse", "border-spacing",
+    "caption-side", "empty-cells",
 ];
 
 /// Properties a rule aimed at `html`/`body`/`:root` (which become the wrapper) may not set: the wrapper
@@ -43,9 +50,8 @@ const STRING_PROPERTIES: &[&str] = &["font", "font-family"];
 
 /// Functions a value may call: colors, arithmetic, gradients. Not `var()`, `env()`, `attr()`,
 /// `expression()`, `image-set()`, `image()`, `element()`, `paint()` or anything new.
-const ALLOWED_FUNCTIONS: &[&str] = &[
-    "rgb", "rgba", "hsl", "hsla", "calc", "min", "max", "clamp", "linear-gradient", "repeating-linear-gradient", "radial-gradient",
-];
+const ALLOWED_FUNCTIONS: &[&str] =
+    &["rgb", "rgba", "hsl", "hsla", "calc", "min", "max", "clamp", "linear-gradient", "repeating-linear-gradient", "radial-gradient"];
 
 /// Substrings that must not appear in a rebuilt value (lower-cased). The rebuild already refuses the
 /// tokens behind them; this is a second lock in case a token sequence serializes into one. A backslash

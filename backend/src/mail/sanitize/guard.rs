@@ -6,8 +6,8 @@
 //! (tags with their attribute quoting, comments, raw-text elements) and writes back:
 //! - every tag it keeps, verbatim, and an explicit end tag for every element it opened, so the parser's
 //!   stack follows this pass's stack (no implied closes, no reconstruction of formatting elements);
-//! - no start tag past [`MAX_DEPTH`] open elements or [`MAX_FORMATTING`] open formatting elements
-//!   (their text stays), and no end tag that closes nothing;
+//! - no start tag past [`MAX_DEPTH`] open elements, [`MAX_FORMATTING`] open formatting elements or
+//!   [`MAX_TAGS`] tags in all (their text stays), and no end tag that closes nothing;
 //! - no comment, doctype or other `<!…>`/`<?…>` (the sanitizer drops them anyway), and every `<` that
 //!   is not a tag as `&lt;` — also inside raw-text elements (`<style>`, `<title>`, …) — so that where
 //!   this pass sees text, the parser cannot see a tag, whatever namespace it thinks it is in.
@@ -15,11 +15,18 @@
 //! Safety never depends on this pass (ammonia still parses and filters its output); it only bounds cost,
 //! at the price of re-nesting misnested inline formatting (`<b><i></b></i>`) the simple way.
 
+use std::collections::HashMap;
+
 /// Open elements at most; deeper start tags are dropped (browsers use 512; mail rarely passes 60).
 pub(crate) const MAX_DEPTH: usize = 200;
 
 /// Open formatting elements at most (`<b>`, `<font>`, `<a>`…), which the parser compares on every new one.
 pub(crate) const MAX_FORMATTING: usize = 32;
+
+/// Start tags kept at most; later ones are dropped (their text stays). Even at the depth limit a tag
+/// costs the parser a few microseconds, so this bounds a message to well under a second of parsing;
+/// big real newsletters have some 20 000 tags.
+pub(crate) const MAX_TAGS: usize = 100_000;
 
 const VOID: &[&str] = &[
     "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "image", "img", "input", "keygen", "link", "meta", "param",
@@ -28,12 +35,14 @@ const VOID: &[&str] = &[
 const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"];
 const FORMATTING: &[&str] = &["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"];
 /// Start tags that close an open `<p>` (in button scope).
+#[rustfmt::skip] // a word list, kept compact to stay reviewable
 const CLOSES_P: &[&str] = &[
     "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset", "figcaption", "figure",
-    "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6",
-    "pre", "listing", "form", "plaintext", "xmp", "table", "hr", "li", "dd", "dt",
+    "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5",
+    "h6", "pre", "listing", "form", "plaintext", "xmp", "table", "hr", "li", "dd", "dt",
 ];
 /// Elements that end a search for an open element to close (the parser's scope boundaries, simplified).
+#[rustfmt::skip] // a word list, kept compact to stay reviewable
 const BOUNDARY: &[&str] = &[
     "applet", "caption", "html", "table", "td", "th", "marquee", "object", "template", "button", "mi", "mo", "mn", "ms", "mtext",
     "annotation-xml", "foreignobject", "desc",
@@ -42,7 +51,14 @@ const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
 /// Rewrites `input` as described in the module documentation.
 pub(crate) fn rebalance(input: &str) -> String {
-    let mut guard = Guard { src: input, out: String::with_capacity(input.len() + input.len() / 8), stack: Vec::new(), formatting: 0 };
+    let mut guard = Guard {
+        src: input,
+        out: String::with_capacity(input.len() + input.len() / 8),
+        stack: Vec::new(),
+        open: HashMap::new(),
+        formatting: 0,
+        tags: 0,
+    };
     guard.run();
     guard.out
 }
@@ -51,8 +67,12 @@ struct Guard<'s> {
     src: &'s str,
     out: String,
     stack: Vec<String>,
+    /// How many elements of each name `stack` holds, so that looking for one that is not open is O(1).
+    open: HashMap<String, usize>,
     /// How many of `stack` are formatting elements.
     formatting: usize,
+    /// Start tags looked at so far (kept or not): the budget for this pass's own work too.
+    tags: usize,
 }
 
 fn is_space(b: u8) -> bool {
@@ -92,7 +112,8 @@ impl Guard<'_> {
         let source = &self.src[lt..tag.end];
         let name = tag.name;
         let mut emitted = false;
-        if !matches!(name.as_str(), "html" | "head" | "body") && !(name == "form" && self.open("form", &[])) {
+        if self.tags < MAX_TAGS && !matches!(name.as_str(), "html" | "head" | "body") && !(name == "form" && self.is_open("form")) {
+            self.tags += 1;
             self.implied_closes(&name);
             if VOID.contains(&name.as_str()) {
                 self.out.push_str(source);
@@ -105,6 +126,7 @@ impl Guard<'_> {
             } else if self.stack.len() < MAX_DEPTH && !(FORMATTING.contains(&name.as_str()) && self.formatting >= MAX_FORMATTING) {
                 self.out.push_str(source);
                 self.formatting += usize::from(FORMATTING.contains(&name.as_str()));
+                *self.open.entry(name.clone()).or_default() += 1;
                 self.stack.push(name.clone());
                 emitted = true;
             }
@@ -129,11 +151,19 @@ impl Guard<'_> {
     /// Handles `</name …>` at `lt`: closes the innermost open element of that name and everything above it.
     fn end_tag(&mut self, lt: usize) -> usize {
         let Some(tag) = scan_tag(self.src, lt + 2) else { return self.src.len() };
-        match self.stack.iter().rposition(|open| *open == tag.name) {
+        let index = if self.is_open(&tag.name) { self.stack.iter().rposition(|open| *open == tag.name) } else { None };
+        match index {
             Some(index) => self.close_to(index),
-            // The parser turns a stray `</br>` into `<br>` and a stray `</p>` into an empty paragraph.
-            None if tag.name == "br" => self.out.push_str("<br>"),
-            None if tag.name == "p" => self.out.push_str("<p></p>"),
+            // The parser turns a stray `</br>` into `<br>` and a stray `</p>` into an empty paragraph;
+            // those count as start tags.
+            None if tag.name == "br" && self.tags < MAX_TAGS => {
+                self.tags += 1;
+                self.out.push_str("<br>");
+            }
+            None if tag.name == "p" && self.tags < MAX_TAGS => {
+                self.tags += 1;
+                self.out.push_str("<p></p>");
+            }
             None => {}
         }
         tag.end
@@ -168,12 +198,15 @@ impl Guard<'_> {
         }
     }
 
-    /// Whether `name` is open above any of `stop`.
-    fn open(&self, name: &str, stop: &[&str]) -> bool {
-        self.find_open(name, stop).is_some()
+    fn is_open(&self, name: &str) -> bool {
+        self.open.get(name).is_some_and(|&count| count > 0)
     }
 
+    /// The innermost open `name` with none of `stop` above it.
     fn find_open(&self, name: &str, stop: &[&str]) -> Option<usize> {
+        if !self.is_open(name) {
+            return None;
+        }
         for (index, open) in self.stack.iter().enumerate().rev() {
             if open == name {
                 return Some(index);
@@ -196,6 +229,9 @@ impl Guard<'_> {
         while self.stack.len() > index {
             let name = self.stack.pop().unwrap_or_default();
             self.formatting -= usize::from(FORMATTING.contains(&name.as_str()));
+            if let Some(count) = self.open.get_mut(&name) {
+                *count -= 1;
+            }
             self.out.push_str("</");
             self.out.push_str(&name);
             self.out.push('>');
@@ -354,5 +390,10 @@ mod tests {
         assert_eq!(rebalance(&bold).matches("<b ").count(), MAX_FORMATTING);
         let deep_style = format!("{}<style>p{{}}</style>", "<div>".repeat(MAX_DEPTH));
         assert!(!rebalance(&deep_style).contains("p{}"), "a dropped raw-text element loses its text");
+        let many = rebalance(&"<br>x".repeat(MAX_TAGS + 10));
+        assert_eq!(many.matches("<br>").count(), MAX_TAGS);
+        let stray = rebalance(&"</p></br>".repeat(MAX_TAGS));
+        assert_eq!(stray.matches("<p></p>").count() + stray.matches("<br>").count(), MAX_TAGS);
+        assert_eq!(many.matches('x').count(), MAX_TAGS + 10);
     }
 }

@@ -15,20 +15,24 @@ use super::url::{UrlKind, classify};
 /// Elements kept (without their attributes unless listed below): text formatting and the table
 /// layouts newsletters are built from. Everything else is unwrapped (its text stays) unless it is in
 /// [`DROPPED_WITH_CONTENT`].
+#[rustfmt::skip] // a word list, kept compact to stay reviewable
 pub(crate) const TAGS: &[&str] = &[
-    "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big", "blockquote", "br", "caption", "center", "cite", "code",
-    "col", "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5",
-    "h6", "header", "hr", "i", "img", "ins", "kbd", "li", "main", "mark", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span",
-    "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
+    "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big", "blockquote", "br", "caption", "center", "cite",
+    "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "font", "footer", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins", "kbd", "li", "main", "mark", "ol", "p", "pre", "q", "s", "samp",
+    "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr",
+    "tt", "u", "ul", "var", "wbr",
 ];
 
 /// Elements removed together with everything inside them: active content, embedded documents, form
 /// controls, foreign (SVG/MathML) trees and raw-text containers whose text is markup in disguise.
-/// `form` itself is only unwrapped, so text laid out inside a form stays readable.
+/// `form` and `picture` are only unwrapped: text laid out in a form stays readable, and a picture's
+/// fallback `<img>` stays (its `<source srcset>` goes).
+#[rustfmt::skip] // a word list, kept compact to stay reviewable
 pub(crate) const DROPPED_WITH_CONTENT: &[&str] = &[
     "script", "style", "svg", "math", "template", "noscript", "title", "iframe", "frame", "frameset", "noframes", "noembed", "object",
-    "embed", "applet", "param", "audio", "video", "source", "track", "canvas", "picture", "select", "option", "optgroup", "datalist",
-    "textarea", "button", "input", "xmp", "plaintext", "portal", "fencedframe", "dialog", "head", "meta", "link", "base",
+    "embed", "applet", "param", "audio", "video", "source", "track", "canvas", "select", "option", "optgroup", "datalist", "textarea",
+    "button", "input", "xmp", "plaintext", "portal", "fencedframe", "dialog", "head", "meta", "link", "base",
 ];
 
 /// Attributes allowed on every kept element: presentational HTML still common in mail.
@@ -51,6 +55,7 @@ const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("hr", &["size", "noshade"]),
     ("blockquote", &["type"]),
     ("time", &["datetime"]),
+    ("details", &["open"]),
 ];
 
 /// Schemes ammonia lets through its own URL check (href/src); the attribute policy narrows them further.
@@ -65,7 +70,10 @@ pub(crate) fn survey(input: &str) -> (String, Vec<String>) {
     let cids = Arc::new(Mutex::new(Vec::<String>::new()));
     let found = Arc::clone(&cids);
     let mut builder = builder(true);
-    builder.attribute_filter(move |_element, attribute, value| {
+    builder.attribute_filter(move |element, attribute, value| {
+        if !TAGS.contains(&element) {
+            return None;
+        }
         let mut found = found.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut record = |id: String| {
             if found.len() < MAX_CIDS && !found.contains(&id) {
@@ -126,7 +134,21 @@ pub(crate) struct AttributePolicy {
 
 impl AttributePolicy {
     /// Returns the value to keep for one attribute, or `None` to drop the attribute.
-    fn filter<'u>(&self, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
+    ///
+    /// ammonia also calls this for elements it is about to drop (with all their attributes): those
+    /// are refused up front, so an `<iframe src>` is not counted as a blocked remote image.
+    ///
+    /// A value holding `<` or `>` is dropped whatever the attribute: the serializer does not escape
+    /// them inside quotes, and markup in an attribute is how mutation XSS starts when some later step
+    /// re-parses the HTML differently.
+    fn filter<'u>(&self, element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
+        if !TAGS.contains(&element) {
+            return None;
+        }
+        self.rewrite(attribute, value).filter(|kept| !kept.contains(['<', '>']))
+    }
+
+    fn rewrite<'u>(&self, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
         match attribute {
             "href" => match classify(value) {
                 UrlKind::Web(url) | UrlKind::Mailto(url) => Some(url.into()),
@@ -182,7 +204,7 @@ fn hides_script_url(value: &str) -> bool {
 /// The second ammonia pass: the message body, with every kept attribute going through `policy`.
 pub(crate) fn clean(input: &str, policy: Arc<AttributePolicy>) -> String {
     let mut builder = builder(false);
-    builder.attribute_filter(move |_element, attribute, value| policy.filter(attribute, value));
+    builder.attribute_filter(move |element, attribute, value| policy.filter(element, attribute, value));
     builder.clean(input).to_string()
 }
 
@@ -251,18 +273,24 @@ mod tests {
             ("title", "Hello", Some("Hello")),
             ("title", "JaVa Script:alert(1)", None),
             ("alt", "a picture", Some("a picture")),
+            ("alt", "a <b>bold</b> claim", None),
+            ("title", "1 > 0", None),
         ];
         for (attribute, value, want) in cases {
-            assert_eq!(p.filter(attribute, value).as_deref(), *want, "{attribute}={value:?}");
+            let element = if *attribute == "href" { "a" } else { "img" };
+            assert_eq!(p.filter(element, attribute, value).as_deref(), *want, "{attribute}={value:?}");
         }
         assert_eq!(p.remote_blocked.load(Ordering::Relaxed), 2, "img src and background");
+        assert_eq!(p.filter("iframe", "src", "https://example.com/"), None);
+        assert_eq!(p.filter("video", "poster", "https://example.com/p.jpg"), None);
+        assert_eq!(p.remote_blocked.load(Ordering::Relaxed), 2, "dropped elements do not count");
     }
 
     #[test]
     fn remote_images_kept_when_allowed() {
         let p = policy(true);
-        assert_eq!(p.filter("src", "https://example.com/a.png").as_deref(), Some("https://example.com/a.png"));
-        assert_eq!(p.filter("style", "background:url(http://x/a.png)").as_deref(), Some("background:url(\"http://x/a.png\")"));
+        assert_eq!(p.filter("img", "src", "https://example.com/a.png").as_deref(), Some("https://example.com/a.png"));
+        assert_eq!(p.filter("td", "style", "background:url(http://x/a.png)").as_deref(), Some("background:url(\"http://x/a.png\")"));
         assert_eq!(p.remote_blocked.load(Ordering::Relaxed), 0);
     }
 

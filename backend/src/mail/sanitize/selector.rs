@@ -12,8 +12,11 @@ pub(crate) struct ScopedSelectors {
 }
 
 /// Pseudo-classes a message may use: states and structure, nothing that reaches other documents.
-const PSEUDO_CLASSES: &[&str] =
-    &["hover", "active", "focus", "link", "visited", "first-child", "last-child", "only-child", "first-of-type", "last-of-type", "only-of-type", "empty"];
+#[rustfmt::skip] // a word list, kept compact to stay reviewable
+const PSEUDO_CLASSES: &[&str] = &[
+    "hover", "active", "focus", "link", "visited", "first-child", "last-child", "only-child", "first-of-type", "last-of-type",
+    "only-of-type", "empty",
+];
 
 /// Pseudo-elements (with `::`; the first two also in the legacy `:` form). Not `::before`/`::after`:
 /// `content` is not an allowed property, so they could only ever be empty.

@@ -13,7 +13,11 @@ struct Line<'t> {
     text: std::borrow::Cow<'t, str>,
 }
 
-/// Plain-text body to safe HTML (see the module's public re-export for the contract).
+/// Plain-text body to safe HTML: escaped, http(s)/mailto links clickable with rel="noopener noreferrer" target="_blank", lines starting with ">" grouped into `<blockquote>` (nested by depth), format=flowed (RFC 3676) soft line breaks joined when `flowed` is true (and DelSp honoured when `delsp`), signature separator "-- " kept.
+///
+/// The result is a fragment (no wrapper element): lines end with `<br>`, quotes are
+/// `<blockquote type="cite">` (at most 32 deep), runs of spaces and tabs keep their width as `&nbsp;`.
+/// Without `flowed`, quote markers may be spaced out (`> > text`); with it they follow RFC 3676 (`>>`).
 pub fn text_to_html(text: &str, flowed: bool, delsp: bool) -> String {
     let lines = if flowed { unflow(text, delsp) } else { physical_lines(text).map(plain_quote).collect() };
     render(&lines)
@@ -218,7 +222,10 @@ mod tests {
             ("tab\there", "tab&nbsp;&nbsp;&nbsp; here"),
             ("bell\u{7}\u{0}!", "bell!"),
             ("> quoted\nreply", "<blockquote type=\"cite\">quoted</blockquote>reply"),
-            ("> > deep\n>> deeper\n> one\nzero", "<blockquote type=\"cite\"><blockquote type=\"cite\">deep<br>\ndeeper</blockquote>one</blockquote>zero"),
+            (
+                "> > deep\n>> deeper\n> one\nzero",
+                "<blockquote type=\"cite\"><blockquote type=\"cite\">deep<br>\ndeeper</blockquote>one</blockquote>zero",
+            ),
             (">no space", "<blockquote type=\"cite\">no space</blockquote>"),
             ("soft \nnot joined", "soft <br>\nnot joined"),
             ("-- \nJane", "-- <br>\nJane"),
@@ -232,9 +239,17 @@ mod tests {
     #[test]
     fn links_are_clickable_and_safe() {
         let cases: &[(&str, String)] = &[
-            ("see https://example.com/a?b=1&c=2.", format!("see <a href=\"https://example.com/a?b=1&amp;c=2\" {LINK}>https://example.com/a?b=1&amp;c=2</a>.")),
+            (
+                "see https://example.com/a?b=1&c=2.",
+                format!("see <a href=\"https://example.com/a?b=1&amp;c=2\" {LINK}>https://example.com/a?b=1&amp;c=2</a>."),
+            ),
             ("<http://example.com/x>", format!("&lt;<a href=\"http://example.com/x\" {LINK}>http://example.com/x</a>&gt;")),
-            ("(https://en.wikipedia.org/wiki/Rust_(language))", format!("(<a href=\"https://en.wikipedia.org/wiki/Rust_(language)\" {LINK}>https://en.wikipedia.org/wiki/Rust_(language)</a>)")),
+            (
+                "(https://en.wikipedia.org/wiki/Rust_(language))",
+                format!(
+                    "(<a href=\"https://en.wikipedia.org/wiki/Rust_(language)\" {LINK}>https://en.wikipedia.org/wiki/Rust_(language)</a>)"
+                ),
+            ),
             ("mail mailto:jane@example.com!", format!("mail <a href=\"mailto:jane@example.com\" {LINK}>mailto:jane@example.com</a>!")),
             ("HTTPS://EXAMPLE.COM", format!("<a href=\"HTTPS://EXAMPLE.COM\" {LINK}>HTTPS://EXAMPLE.COM</a>")),
             ("http://\"onmouseover=alert(1)", "http://&quot;onmouseover=alert(1)".to_string()),
@@ -255,12 +270,20 @@ mod tests {
             ("Delete\nspace", true, "Delete<br>\nspace"),
             ("Hyphen- \nated", true, "Hyphen-ated"),
             ("Keep \nspace", false, "Keep space"),
-            ("> quoted \n> text\n>> deeper \n>> still", false, "<blockquote type=\"cite\">quoted text<blockquote type=\"cite\">deeper still</blockquote></blockquote>"),
+            (
+                "> quoted \n> text\n>> deeper \n>> still",
+                false,
+                "<blockquote type=\"cite\">quoted text<blockquote type=\"cite\">deeper still</blockquote></blockquote>",
+            ),
             ("> flowed into \nunquoted", false, "<blockquote type=\"cite\">flowed into </blockquote>unquoted"),
             (" From stuffed\n >not a quote", false, "From stuffed<br>\n&gt;not a quote"),
             ("body \n-- \nsig", false, "body <br>\n-- <br>\nsig"),
             ("last line \n", false, "last line "),
-            ("https://example.com/long \npath", false, "<a href=\"https://example.com/long\" rel=\"noopener noreferrer\" target=\"_blank\">https://example.com/long</a> path"),
+            (
+                "https://example.com/long \npath",
+                false,
+                "<a href=\"https://example.com/long\" rel=\"noopener noreferrer\" target=\"_blank\">https://example.com/long</a> path",
+            ),
         ];
         for (input, delsp, want) in cases {
             assert_eq!(text_to_html(input, true, *delsp), *want, "flowed {input:?} delsp={delsp}");
