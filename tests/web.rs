@@ -66,7 +66,7 @@ async fn login_shows_folders_with_unread_counts_then_logout() {
     for folder in ["Drafts", "Sent", "Trash", "Junk", "Archive"] {
         assert!(page.contains(&format!("<span class=\"folder-name\">{folder}</span>")), "{folder} missing");
     }
-    assert!(page.contains(&format!("aria-label=\"{unseen} unread\">{unseen}</span>")), "INBOX unread count {unseen} shown");
+    assert!(page.contains(&format!("<span class=\"visually-hidden\">unread: </span>{unseen}</span>")), "INBOX unread count {unseen} shown");
     assert!(!page.contains("<script>"), "no inline script");
 
     // Logout without the CSRF token is refused; with it, the session ends.
