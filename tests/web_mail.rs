@@ -61,7 +61,10 @@ async fn list_open_body_and_actions_without_javascript() {
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("That search did not work"));
 
-    let page = client.get(server.url(&message_link)).send().await.unwrap().text().await.unwrap();
+    let response = client.get(server.url(&message_link)).send().await.unwrap();
+    let page_csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(page_csp.contains("frame-src 'self'"), "the page may frame its own message body: {page_csp}");
+    let page = response.text().await.unwrap();
     assert!(page.contains("<h1 id=\"message-subject\">Hostile newsletter</h1>"));
     assert!(page.contains("sandbox=\"allow-same-origin allow-popups allow-popups-to-escape-sandbox\""), "body in a sandboxed frame");
     assert!(page.contains("remote image(s) or style(s) were blocked"), "remote content is blocked and said so");

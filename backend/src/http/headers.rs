@@ -6,7 +6,7 @@ use tower_http::request_id::{MakeRequestId, RequestId};
 /// The Content-Security-Policy for every response: only our own scripts, styles and images; no
 /// inline script; never framed.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The headers set on every response, as (name, value) pairs.
 pub fn security_headers() -> [(HeaderName, HeaderValue); 4] {
