@@ -208,3 +208,24 @@ async fn search_across_folders_pages_by_date() {
     let (status, _) = get_json(&client, server.url("/api/v1/search?q="), &token).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn cached_lists_follow_changes_made_by_other_clients() {
+    let server = Server::start().await;
+    let client = api_client();
+    let (user, token) = fresh_user(&server, &client, "cache").await;
+    let plain = "Content-Type: text/plain";
+    for day in 1..=3 {
+        rig().save(&user, "INBOX", &mail(&format!("Note {day}"), "x@example.org", "y@example.org", &format!("Mon, {day:02} Jan 2024 12:00:00 +0000"), plain, "text"));
+    }
+    assert_eq!(subjects(&server, &client, &token, "is:unread").await.1.len(), 3);
+    assert_eq!(subjects(&server, &client, &token, "is:unread").await.1.len(), 3, "served again (from the cache)");
+    // Another client (doveadm, as Thunderbird would over IMAP) reads one message.
+    rig().doveadm(&["flags", "add", "-u", &user, "\\Seen", "mailbox", "INBOX", "subject", "Note 2"]);
+    assert_eq!(subjects(&server, &client, &token, "is:unread").await.1, ["Note 1", "Note 3"], "a flag change elsewhere is seen");
+    // ...and expunges one, then a new one arrives: the plain list follows both.
+    rig().doveadm(&["expunge", "-u", &user, "mailbox", "INBOX", "subject", "Note 1"]);
+    rig().save(&user, "INBOX", &mail("Note 4", "x@example.org", "y@example.org", "Mon, 04 Jan 2024 12:00:00 +0000", plain, "text"));
+    let (_, all) = subjects(&server, &client, &token, "").await;
+    assert_eq!(all, ["Note 2", "Note 3", "Note 4"]);
+}

@@ -104,6 +104,8 @@ pub struct Config {
     pub pool_max_per_user: usize,
     pub pool_idle_timeout: Duration,
     pub imap_timeout: Duration,
+    /// Memory for cached sorted UID lists (all users together).
+    pub sort_cache_bytes: usize,
 }
 
 /// The TOML file: every key optional, same meaning as the environment variable of the same name.
@@ -122,6 +124,7 @@ struct FileConfig {
     pool_max_per_user: Option<usize>,
     pool_idle_timeout_secs: Option<u64>,
     imap_timeout_secs: Option<u64>,
+    sort_cache_mb: Option<u64>,
 }
 
 /// Help text for `letterbox --help`: every variable, its meaning and default.
@@ -142,6 +145,7 @@ lower case without the LETTERBOX_ prefix):
   LETTERBOX_POOL_MAX_PER_USER  IMAP connections kept per user           [default: 3]
   LETTERBOX_POOL_IDLE_SECS     close pooled IMAP connections idle this long [default: 300]
   LETTERBOX_IMAP_TIMEOUT_SECS  connect/login/command timeout            [default: 30]
+  LETTERBOX_SORT_CACHE_MB      memory for cached sorted message lists   [default: 64]
   RUST_LOG                     log filter                               [default: info]";
 
 impl Config {
@@ -216,6 +220,7 @@ impl Config {
         let pool_max_per_user = number("LETTERBOX_POOL_MAX_PER_USER", file_config.pool_max_per_user.map(|v| v as u64), 3, 1)? as usize;
         let pool_idle_timeout = Duration::from_secs(number("LETTERBOX_POOL_IDLE_SECS", file_config.pool_idle_timeout_secs, 300, 1)?);
         let imap_timeout = Duration::from_secs(number("LETTERBOX_IMAP_TIMEOUT_SECS", file_config.imap_timeout_secs, 30, 1)?);
+        let sort_cache_bytes = number("LETTERBOX_SORT_CACHE_MB", file_config.sort_cache_mb, 64, 0)? as usize * 1024 * 1024;
 
         Ok(Self {
             listen,
@@ -230,6 +235,7 @@ impl Config {
             pool_max_per_user,
             pool_idle_timeout,
             imap_timeout,
+            sort_cache_bytes,
         })
     }
 

@@ -60,6 +60,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         signer: TokenSigner::new(&server_key),
         csrf: CsrfKey::new(&server_key),
         throttle: LoginThrottle::new(ThrottlePolicy::default()),
+        sort_cache: Arc::new(service::sort_cache::SortCache::new(config.sort_cache_bytes)),
         config,
     };
     Ok(AppState::new(Arc::new(letterbox)))

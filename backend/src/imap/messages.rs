@@ -23,6 +23,15 @@ pub struct Selected {
     pub uid_next: u32,
 }
 
+/// A mailbox's identity and version, from STATUS.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct MailboxState {
+    pub uid_validity: u32,
+    pub uid_next: u32,
+    pub messages: u32,
+    pub highest_modseq: Option<u64>,
+}
+
 /// One message of a list page as fetched.
 #[derive(Debug, Clone)]
 pub struct FetchedSummary {
@@ -246,6 +255,40 @@ impl ImapConnection {
             }
         }
         Ok(new_uid)
+    }
+
+    /// What identifies the exact set of messages in a mailbox: UIDs are never reused, so equal
+    /// UIDVALIDITY, UIDNEXT and message count mean the same messages (HIGHESTMODSEQ also moves
+    /// on flag changes, when the server has CONDSTORE).
+    pub async fn mailbox_state(&mut self, path: &str) -> Result<MailboxState, ImapError> {
+        // Dovecot answers STATUS for the selected mailbox from this session's view, which only
+        // catches up with other clients' changes at the next sync: NOOP is that sync.
+        if self.selected.as_ref().is_some_and(|s| s.path == path) {
+            self.noop().await?;
+        }
+        let condstore = self.capabilities().has("CONDSTORE");
+        let items = if condstore { "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)" } else { "(MESSAGES UIDNEXT UIDVALIDITY)" };
+        let command = format!("STATUS {} {items}", quote(&utf7::encode(path))?);
+        let mut state = MailboxState::default();
+        self.run(&command, |response| {
+            if let Response::MailboxData(MailboxDatum::Status { status, .. }) = response {
+                for attribute in status {
+                    match attribute {
+                        async_imap::imap_proto::StatusAttribute::Messages(n) => state.messages = *n,
+                        async_imap::imap_proto::StatusAttribute::UidNext(n) => state.uid_next = *n,
+                        async_imap::imap_proto::StatusAttribute::UidValidity(n) => state.uid_validity = *n,
+                        async_imap::imap_proto::StatusAttribute::HighestModSeq(n) => state.highest_modseq = Some(*n),
+                        _ => {}
+                    }
+                }
+            }
+        })
+        .await
+        .map_err(|e| match e {
+            ImapError::No(text) => ImapError::No(format!("[NONEXISTENT] {text}")),
+            other => other,
+        })?;
+        Ok(state)
     }
 
     /// The UIDVALIDITY of any mailbox, without selecting it (STATUS).

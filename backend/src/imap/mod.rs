@@ -15,6 +15,6 @@ pub mod utf7;
 pub use connect::ImapConnector;
 pub use connection::{Capabilities, ImapConnection};
 pub use error::ImapError;
-pub use messages::{FetchedSummary, Selected};
+pub use messages::{FetchedSummary, MailboxState, Selected};
 pub use pool::{ImapPool, PoolKey};
 pub use tls::client_config;

@@ -4,6 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
+use super::sort_cache::SortKey;
 use super::{Letterbox, ServiceError, UserSession};
 use crate::imap::{FetchedSummary, ImapError, Selected};
 use crate::mail::parse::{ParsedMessage, PartContent, parse_message, part_content};
@@ -133,29 +134,51 @@ impl Letterbox {
             }
             None => None,
         };
+        let cache = self.sort_cache.clone();
+        let username = session.username.clone();
         let (selected, sorted, page) = self
             .pool
             .run(&session.credentials, |connection| {
                 let request = request.clone();
                 let after = cursor.as_ref().map(|c| (c.uv, c.after, c.off));
+                let cache = cache.clone();
+                let username = username.clone();
                 Box::pin(async move {
-                    let selected = connection.select(&request.mailbox).await?;
-                    if let Some((uv, _, _)) = after
-                        && uv != selected.uid_validity
-                    {
-                        return Err(ImapError::InvalidInput("stale cursor".into()));
-                    }
                     if request.criteria.as_ref().is_some_and(|c| c.literals)
                         && !connection.capabilities().has("LITERAL+")
                         && !connection.capabilities().has("LITERAL-")
                     {
                         return Err(ImapError::No("[CANNOT] this mail server cannot search for non-ASCII text".into()));
                     }
+                    // One cheap STATUS tells whether the folder's message set changed since the
+                    // list was last sorted; only then is the server asked to sort it again.
+                    let state = connection.mailbox_state(&request.mailbox).await?;
+                    if let Some((uv, _, _)) = after
+                        && uv != state.uid_validity
+                    {
+                        return Err(ImapError::InvalidInput("stale cursor".into()));
+                    }
                     let (criteria, utf8) = match &request.criteria {
                         Some(c) => (c.wire.as_str(), c.utf8),
                         None => ("ALL", false),
                     };
-                    let sorted = connection.sorted_uids(request.sort, criteria, utf8).await?;
+                    let key = SortKey {
+                        username,
+                        mailbox: request.mailbox.clone(),
+                        sort: request.sort.as_text(),
+                        criteria: criteria.to_string(),
+                    };
+                    // Any search may test flags (is:unread), so searches also need an equal HIGHESTMODSEQ.
+                    let flag_dependent = request.criteria.is_some();
+                    let selected = connection.select(&request.mailbox).await?;
+                    let sorted = match cache.get(&key, &state, flag_dependent) {
+                        Some(sorted) => sorted,
+                        None => {
+                            let sorted = std::sync::Arc::new(connection.sorted_uids(request.sort, criteria, utf8).await?);
+                            cache.put(key, state, sorted.clone());
+                            sorted
+                        }
+                    };
                     let start = match after {
                         Some((_, uid, offset)) => sorted.iter().position(|u| *u == uid).map(|p| p + 1).unwrap_or(offset.min(sorted.len())),
                         None => 0,

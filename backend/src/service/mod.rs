@@ -8,6 +8,7 @@ pub mod render;
 pub mod search;
 mod search_all;
 mod sessions;
+pub mod sort_cache;
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub struct Letterbox {
     pub signer: TokenSigner,
     pub csrf: CsrfKey,
     pub throttle: LoginThrottle,
+    /// Sorted UID lists of recently listed folders.
+    pub sort_cache: Arc<sort_cache::SortCache>,
 }
 
 impl std::fmt::Debug for ImapPool {
