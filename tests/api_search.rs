@@ -216,7 +216,18 @@ async fn cached_lists_follow_changes_made_by_other_clients() {
     let (user, token) = fresh_user(&server, &client, "cache").await;
     let plain = "Content-Type: text/plain";
     for day in 1..=3 {
-        rig().save(&user, "INBOX", &mail(&format!("Note {day}"), "x@example.org", "y@example.org", &format!("Mon, {day:02} Jan 2024 12:00:00 +0000"), plain, "text"));
+        rig().save(
+            &user,
+            "INBOX",
+            &mail(
+                &format!("Note {day}"),
+                "x@example.org",
+                "y@example.org",
+                &format!("Mon, {day:02} Jan 2024 12:00:00 +0000"),
+                plain,
+                "text",
+            ),
+        );
     }
     assert_eq!(subjects(&server, &client, &token, "is:unread").await.1.len(), 3);
     assert_eq!(subjects(&server, &client, &token, "is:unread").await.1.len(), 3, "served again (from the cache)");
