@@ -175,3 +175,59 @@ pub fn part_content(raw: &[u8], part_id: &str) -> Option<PartContent> {
     };
     Some(PartContent { content_type: content_type_of(part), filename: part.attachment_name().map(str::to_string), bytes })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each case runs with LF and with CRLF line endings: servers hand out both.
+    fn both_endings(text: &str) -> [Vec<u8>; 2] {
+        let lf = text.replace("\r\n", "\n");
+        [lf.clone().into_bytes(), lf.replace('\n', "\r\n").into_bytes()]
+    }
+
+    #[test]
+    fn headers_are_decoded_whatever_the_charset() {
+        let cases = [
+            ("Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\nFrom: =?UTF-8?B?SsO8cmdlbg==?= <j@example.org>\n\n", "Grüße", Some("Jürgen")),
+            ("Subject: =?KOI8-R?B?8NLJ18XU?=\nFrom: a@example.org\n\n", "Привет", None),
+            ("Subject: =?Shift_JIS?B?g2WDWINn?=\nFrom: b@example.org\n\n", "テスト", None),
+            ("From: c@example.org\n\n", NO_SUBJECT, None),
+            ("Subject:    \nFrom: d@example.org\n\n", NO_SUBJECT, None),
+            ("Subject: plain\nFrom: \"Broken <quote\" <e@example.org\n\n", "plain", None),
+        ];
+        for (text, subject, name) in cases {
+            for raw in both_endings(text) {
+                let headers = parse_headers(&raw);
+                assert_eq!(headers.subject, subject, "{text:?}");
+                if let Some(name) = name {
+                    assert_eq!(headers.from.as_ref().and_then(|f| f.name.as_deref()), Some(name), "{text:?}");
+                }
+            }
+        }
+        assert_eq!(parse_headers(b"").subject, NO_SUBJECT, "garbage never fails");
+        assert_eq!(parse_headers(b"\xff\xfe\x00garbage").subject, NO_SUBJECT);
+    }
+
+    #[test]
+    fn bodies_and_attachments() {
+        let text = "From: a@example.org\nSubject: s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n\nHello \nworld\n--b\nContent-Type: image/png; name=\"dot.png\"\nContent-ID: <dot@x>\nContent-Disposition: inline\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b\nContent-Type: application/pdf; name=\"a.pdf\"\nContent-Disposition: attachment; filename=\"a.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n";
+        for raw in both_endings(text) {
+            let parsed = parse_message(&raw);
+            assert!(parsed.text.as_deref().unwrap_or("").contains("Hello"), "{:?}", parsed.text);
+            assert_eq!(parsed.text_flowed, (true, true));
+            assert_eq!(parsed.html, None, "no HTML part, none invented");
+            let names: Vec<_> =
+                parsed.attachments.iter().map(|a| (a.filename.clone(), a.disposition.clone(), a.content_id.clone())).collect();
+            assert_eq!(
+                names,
+                [(Some("dot.png".into()), "inline".into(), Some("dot@x".into())), (Some("a.pdf".into()), "attachment".into(), None)]
+            );
+            let pdf = part_content(&raw, &parsed.attachments[1].part_id).expect("part");
+            assert_eq!(pdf.bytes, b"%PDF-1.4\n");
+            assert_eq!(pdf.content_type, "application/pdf");
+            assert!(part_content(&raw, "999").is_none());
+            assert!(part_content(&raw, "x").is_none());
+        }
+    }
+}
