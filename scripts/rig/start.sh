@@ -216,6 +216,9 @@ namespace inbox {
 protocol imap {
   # Tests open many connections for one user from one IP (default 10).
   mail_max_userip_connections = 50
+  # RIG_IMAP_CAPABILITY (optional) replaces the advertised capabilities, so tests can check
+  # the fallbacks for servers without SORT, MOVE and so on.
+  ${RIG_IMAP_CAPABILITY:+imap_capability = $RIG_IMAP_CAPABILITY}
 }
 protocol lmtp {
   postmaster_address = postmaster@example.test

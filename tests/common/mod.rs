@@ -25,14 +25,20 @@ fn repo_root() -> PathBuf {
 /// test process exits. Fails the test with the script's own message when it cannot start.
 pub fn rig() -> &'static Rig {
     static RIG: OnceLock<Rig> = OnceLock::new();
-    RIG.get_or_init(|| {
+    RIG.get_or_init(|| start_rig("main", &[]))
+}
+
+/// Starts a rig named `label` with extra environment for start.sh (e.g. `RIG_IMAP_CAPABILITY`).
+pub fn start_rig(label: &str, env: &[(&str, &str)]) -> Rig {
+    {
         let base = std::env::var("LETTERBOX_TEST_TMP").map(PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
-        let dir = base.join(format!("lbrig-{}", std::process::id()));
+        let dir = base.join(format!("lbrig-{label}-{}", std::process::id()));
         let output = Command::new("bash")
             .arg(repo_root().join("scripts/rig/start.sh"))
             .arg(&dir)
             .arg("--owner-pid")
             .arg(std::process::id().to_string())
+            .envs(env.iter().copied())
             .output()
             .expect("bash runs");
         assert!(
@@ -48,7 +54,7 @@ pub fn rig() -> &'static Rig {
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
         Rig { dir, env }
-    })
+    }
 }
 
 impl Rig {
@@ -153,7 +159,11 @@ impl Rig {
 
 /// Configuration for a Letterbox against the rig over STARTTLS, trusting the rig's certificate.
 pub fn config_for_rig(data_dir: &Path) -> Config {
-    let rig = rig();
+    config_for(rig(), data_dir)
+}
+
+/// Configuration for a Letterbox against `rig` over STARTTLS, trusting the rig's certificate.
+pub fn config_for(rig: &Rig, data_dir: &Path) -> Config {
     let vars: HashMap<&str, String> = HashMap::from([
         ("LETTERBOX_LISTEN", "127.0.0.1:0".to_string()),
         ("LETTERBOX_IMAP", format!("imap://127.0.0.1:{}", rig.imap_port())),
@@ -185,6 +195,14 @@ impl Server {
     pub async fn start_tweaked(tweak: impl FnOnce(&mut Config)) -> Server {
         let data = TempDir::new("lbdata");
         let mut config = config_for_rig(&data.0);
+        tweak(&mut config);
+        Self::start_with(config, data).await
+    }
+
+    /// Starts Letterbox against another rig than this binary's main one, tweaked by `tweak`.
+    pub async fn start_on(rig: &Rig, tweak: impl FnOnce(&mut Config)) -> Server {
+        let data = TempDir::new("lbdata");
+        let mut config = config_for(rig, &data.0);
         tweak(&mut config);
         Self::start_with(config, data).await
     }
