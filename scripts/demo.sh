@@ -28,4 +28,4 @@ export LETTERBOX_SMTP=smtp://127.0.0.1:$RIG_SMTP_PORT
 export LETTERBOX_CA_FILE=$RIG_CA_FILE
 export LETTERBOX_DATA_DIR=$dir/letterbox-data
 trap 'bash scripts/rig/stop.sh "$dir" >/dev/null 2>&1 || true' EXIT
-./target/release/letterbox serve
+"${CARGO_TARGET_DIR:-target}/release/letterbox" serve
