@@ -172,7 +172,13 @@ async fn open_raw_and_attachment_are_byte_identical() {
     assert_eq!(seen["seen"], true);
     assert!(rig().flags_of(&user, "INBOX", "all").contains("\\Seen"));
 
-    for bad in [format!("/api/v1/messages/{id}/attachments/99"), "/api/v1/messages/not-an-id".to_string()] {
+    assert_eq!(part, "2", "part ids are IMAP sections, fetched alone");
+    for bad in [
+        format!("/api/v1/messages/{id}/attachments/99"),
+        format!("/api/v1/messages/{id}/attachments/TEXT"),
+        format!("/api/v1/messages/{id}/attachments/1%5D%20BODY%5B"),
+        "/api/v1/messages/not-an-id".to_string(),
+    ] {
         let (status, body) = get_json(&client, server.url(&bad), &token).await;
         assert_eq!(status, 404, "{bad}: {body}");
     }

@@ -216,6 +216,37 @@ impl ImapConnection {
         }))
     }
 
+    /// One part of message `uid` on its own, without setting \Seen: its MIME header block and its
+    /// still transfer-encoded body. `section` is an IMAP section such as `2` or `1.2`, or `TEXT`
+    /// for the body of a single-part message (then the header is the message's own).
+    pub async fn fetch_part(&mut self, uid: u32, section: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>, ImapError> {
+        use async_imap::imap_proto::{MessageSection, SectionPath};
+        let (query, header_path, body_path) = if section == "TEXT" {
+            (
+                "(UID BODY.PEEK[HEADER] BODY.PEEK[TEXT])".to_string(),
+                SectionPath::Full(MessageSection::Header),
+                SectionPath::Full(MessageSection::Text),
+            )
+        } else {
+            let numbers: Vec<u32> = section
+                .split('.')
+                .map(|n| n.parse::<u32>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| ImapError::InvalidInput(format!("not a section: {section:?}")))?;
+            (
+                format!("(UID BODY.PEEK[{section}.MIME] BODY.PEEK[{section}])"),
+                SectionPath::Part(numbers.clone(), Some(MessageSection::Mime)),
+                SectionPath::Part(numbers, None),
+            )
+        };
+        let fetches: Vec<_> = self.session.uid_fetch(uid.to_string(), query).await?.try_collect().await?;
+        Ok(fetches.into_iter().find(|f| f.uid == Some(uid)).and_then(|f| {
+            let header = f.section(&header_path)?.to_vec();
+            let body = f.section(&body_path)?.to_vec();
+            Some((header, body))
+        }))
+    }
+
     /// Adds and removes flags (`\Seen`, keywords) on `uids` of the selected mailbox.
     pub async fn store_flags(&mut self, uids: &[u32], add: &[String], remove: &[String]) -> Result<(), ImapError> {
         let set = uid_set(uids);

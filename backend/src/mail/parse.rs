@@ -110,10 +110,15 @@ pub fn parse_message(raw: &[u8]) -> ParsedMessage {
         .and_then(|p| p.text_contents())
         .map(str::to_string);
     // mail-parser already tells bodies from attachments (inline images included).
+    let sections = imap_sections(&message);
     let attachments = message
         .attachments
         .iter()
-        .filter_map(|id| message.parts.get(*id as usize).map(|part| attachment_info(*id as usize, part)))
+        .filter_map(|id| {
+            let index = *id as usize;
+            let section = sections.get(index)?.clone()?;
+            message.parts.get(index).map(|part| attachment_info(section, part))
+        })
         .collect();
     ParsedMessage {
         headers: summary_of(&message),
@@ -139,13 +144,13 @@ fn content_type_of(part: &mail_parser::MessagePart<'_>) -> String {
     }
 }
 
-fn attachment_info(index: usize, part: &mail_parser::MessagePart<'_>) -> AttachmentInfo {
+fn attachment_info(section: String, part: &mail_parser::MessagePart<'_>) -> AttachmentInfo {
     let disposition = part
         .content_disposition()
         .map(|d| d.ctype().to_ascii_lowercase())
         .unwrap_or_else(|| if part.content_id().is_some() { "inline".into() } else { "attachment".into() });
     AttachmentInfo {
-        part_id: index.to_string(),
+        part_id: section,
         filename: part.attachment_name().map(str::to_string),
         content_type: content_type_of(part),
         size: part_len(part),
@@ -161,19 +166,78 @@ fn part_len(part: &mail_parser::MessagePart<'_>) -> usize {
     }
 }
 
-/// The decoded content of part `part_id` (as listed in [`ParsedMessage::attachments`]).
-pub fn part_content(raw: &[u8], part_id: &str) -> Option<PartContent> {
-    let index: usize = part_id.parse().ok()?;
-    let message = MessageParser::default().parse(raw)?;
-    let part = message.parts.get(index)?;
-    if part.is_multipart() {
-        return None;
+/// The IMAP section (RFC 3501 §6.4.5) of every part, by part index: `"2"` for the second child of
+/// a multipart root, `"1.2"` deeper down, `"TEXT"` for the body of a single-part message. Part
+/// ids in the API are these sections, so an attachment can be fetched alone with BODY[section].
+fn imap_sections(message: &mail_parser::Message<'_>) -> Vec<Option<String>> {
+    let mut sections = vec![None; message.parts.len()];
+    let Some(root) = message.parts.first() else { return sections };
+    match root.sub_parts() {
+        Some(children) => assign_sections(message, children, "", &mut sections, 0),
+        None => sections[0] = Some("TEXT".to_string()),
     }
+    sections
+}
+
+fn assign_sections(message: &mail_parser::Message<'_>, children: &[u32], prefix: &str, sections: &mut [Option<String>], depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    for (n, id) in children.iter().enumerate() {
+        let section = if prefix.is_empty() { (n + 1).to_string() } else { format!("{prefix}.{}", n + 1) };
+        let index = *id as usize;
+        if let Some(grandchildren) = message.parts.get(index).and_then(|p| p.sub_parts()) {
+            assign_sections(message, grandchildren, &section, sections, depth + 1);
+        }
+        if let Some(slot) = sections.get_mut(index) {
+            *slot = Some(section);
+        }
+    }
+}
+
+/// Whether `part_id` is a section this API hands out (digits and dots, or `TEXT`): it goes into
+/// an IMAP command, so nothing else may pass.
+pub fn is_valid_part_id(part_id: &str) -> bool {
+    part_id == "TEXT"
+        || (part_id.len() <= 40
+            && part_id.split('.').all(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0')))
+}
+
+fn content_of(part: &mail_parser::MessagePart<'_>) -> PartContent {
     let bytes = match &part.body {
         PartType::Message(inner) => inner.raw_message().to_vec(),
         _ => part.contents().to_vec(),
     };
-    Some(PartContent { content_type: content_type_of(part), filename: part.attachment_name().map(str::to_string), bytes })
+    PartContent { content_type: content_type_of(part), filename: part.attachment_name().map(str::to_string), bytes }
+}
+
+/// Decodes one part fetched on its own: its MIME header block and its (transfer-encoded) body.
+pub fn decode_part(mime_header: &[u8], body: &[u8]) -> Option<PartContent> {
+    // Servers answer a section that does not exist with empty strings rather than an error.
+    if mime_header.is_empty() && body.is_empty() {
+        return None;
+    }
+    let mut raw = Vec::with_capacity(mime_header.len() + body.len() + 2);
+    raw.extend_from_slice(mime_header);
+    // The header block must end with an empty line before the body starts.
+    if mime_header.ends_with(b"\r\n\r\n") || mime_header.ends_with(b"\n\n") {
+    } else if mime_header.ends_with(b"\n") {
+        raw.extend_from_slice(b"\r\n");
+    } else {
+        raw.extend_from_slice(b"\r\n\r\n");
+    }
+    raw.extend_from_slice(body);
+    let message = MessageParser::default().parse(&raw)?;
+    let root = message.parts.first()?;
+    (!root.is_multipart()).then(|| content_of(root))
+}
+
+/// The decoded content of part `part_id` of a whole raw message.
+pub fn part_content(raw: &[u8], part_id: &str) -> Option<PartContent> {
+    let message = MessageParser::default().parse(raw)?;
+    let index = imap_sections(&message).iter().position(|s| s.as_deref() == Some(part_id))?;
+    let part = message.parts.get(index)?;
+    (!part.is_multipart()).then(|| content_of(part))
 }
 
 #[cfg(test)]
@@ -228,6 +292,50 @@ mod tests {
             assert_eq!(pdf.content_type, "application/pdf");
             assert!(part_content(&raw, "999").is_none());
             assert!(part_content(&raw, "x").is_none());
+            assert_eq!(parsed.attachments.iter().map(|a| a.part_id.as_str()).collect::<Vec<_>>(), ["2", "3"], "IMAP sections");
+        }
+    }
+
+    #[test]
+    fn sections_follow_rfc3501_numbering() {
+        let nested = "Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\nContent-Type: multipart/alternative; boundary=\"i\"\n\n--i\nContent-Type: text/plain\n\nplain\n--i\nContent-Type: text/html\n\n<p>html</p>\n--i--\n--o\nContent-Type: application/octet-stream; name=\"x.bin\"\nContent-Transfer-Encoding: base64\n\nAAEC\n--o--\n";
+        for raw in both_endings(nested) {
+            let message = MessageParser::default().parse(&raw).unwrap();
+            let sections: Vec<Option<String>> = imap_sections(&message);
+            let named: Vec<&str> = sections.iter().flatten().map(String::as_str).collect();
+            assert_eq!(named, ["1", "1.1", "1.2", "2"]);
+            assert_eq!(part_content(&raw, "2").unwrap().bytes, [0, 1, 2]);
+        }
+        let single = "Content-Type: application/pdf; name=\"a.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n";
+        let message = MessageParser::default().parse(single.as_bytes()).unwrap();
+        assert_eq!(imap_sections(&message)[0].as_deref(), Some("TEXT"));
+    }
+
+    #[test]
+    fn parts_decode_alone_and_ids_are_checked() {
+        let part = decode_part(
+            b"Content-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+            b"AAEC\r\n",
+        )
+        .unwrap();
+        assert_eq!((part.bytes.as_slice(), part.filename.as_deref()), (&[0u8, 1, 2][..], Some("x.bin")));
+        let qp = decode_part(b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable", b"Gr=C3=BC=C3=9Fe")
+            .unwrap();
+        assert_eq!(qp.bytes, "Grüße".as_bytes());
+        assert!(decode_part(b"", b"").is_none(), "a section the message does not have");
+        for (id, ok) in [
+            ("1", true),
+            ("2.1.3", true),
+            ("TEXT", true),
+            ("0", false),
+            ("1.", false),
+            ("1 2", false),
+            ("1]", false),
+            ("HEADER", false),
+            ("", false),
+            ("99999", false),
+        ] {
+            assert_eq!(is_valid_part_id(id), ok, "{id:?}");
         }
     }
 }

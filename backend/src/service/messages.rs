@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::sort_cache::SortKey;
 use super::{Letterbox, ServiceError, UserSession};
 use crate::imap::{FetchedSummary, ImapError, Selected};
-use crate::mail::parse::{ParsedMessage, PartContent, parse_message, part_content};
+use crate::mail::parse::{ParsedMessage, PartContent, decode_part, is_valid_part_id, parse_message};
 use crate::mail::{MailboxId, MessageId, MessageSummary, Role, SortOrder};
 
 /// Largest page a client may ask for.
@@ -265,10 +265,28 @@ impl Letterbox {
         Ok(MessageView { summary: summary(&selected, fetched), parsed })
     }
 
-    /// One decoded attachment.
+    /// One decoded attachment, fetched on its own (BODY.PEEK[section]) rather than with the
+    /// whole message.
     pub async fn attachment(&self, session: &UserSession, id: &MessageId, part_id: &str) -> Result<PartContent, ServiceError> {
-        let raw = self.raw_message(session, id).await?;
-        part_content(&raw, part_id).ok_or_else(|| ServiceError::NotFound(format!("the message has no part {part_id:?}")))
+        let missing = || ServiceError::NotFound(format!("the message has no part {part_id:?}"));
+        if !is_valid_part_id(part_id) {
+            return Err(missing());
+        }
+        let (uid, section) = (id.uid, part_id.to_string());
+        let fetched = self
+            .on_message(session, id, move |c, _| {
+                let section = section.clone();
+                Box::pin(async move {
+                    match c.fetch_part(uid, &section).await {
+                        // A section the message does not have: the server answers with nothing or NO.
+                        Err(ImapError::No(_)) | Err(ImapError::Protocol(_)) => Ok(None),
+                        other => other,
+                    }
+                })
+            })
+            .await?;
+        let (header, body) = fetched.ok_or_else(missing)?;
+        decode_part(&header, &body).ok_or_else(missing)
     }
 
     /// The summary of one message as it is now.

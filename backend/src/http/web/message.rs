@@ -42,9 +42,10 @@ pub async fn message_page(
     Query(remote): Query<RemoteQuery>,
 ) -> Result<Response, HtmlError> {
     let id = parse_message_id(&message_id)?;
+    // Open (and mark read) first, so the folder list's unread counts already include this.
+    let view = state.letterbox.get_message(&user, &id, true).await?;
     let mailboxes = state.letterbox.list_mailboxes(&user).await?;
     let current = find_mailbox(&mailboxes, &mailbox_id)?;
-    let view = state.letterbox.get_message(&user, &id, true).await?;
     let allow_remote = remote.remote.as_deref() == Some("allow");
     let encoded = id.encode();
     let remote_blocked = match (&view.parsed.html, allow_remote) {
