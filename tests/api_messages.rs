@@ -205,6 +205,13 @@ async fn flags_move_copy_delete_and_stale_ids() {
     assert_eq!(updated["keywords"], json!(["$Important"]));
     let flags = rig().flags_of(&user, "INBOX", "all");
     assert!(flags.contains("\\Seen") && flags.contains("\\Flagged") && flags.contains("$Important"), "{flags}");
+    let response =
+        client.get(server.url(&format!("/api/v1/messages/{id}?remoteContent=sometimes"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), 400, "an unknown remoteContent value is refused, not ignored");
+    for bad in [json!({"mailboxId": "NoSuchFolder"}), json!({"mailboxId": ""}), json!({})] {
+        let response = client.post(server.url(&format!("/api/v1/messages/{id}/move"))).bearer_auth(&token).json(&bad).send().await.unwrap();
+        assert!(matches!(response.status().as_u16(), 400 | 404), "{bad}: {}", response.status());
+    }
     for bad in [json!({}), json!({"keywords": {"add": ["bad keyword"]}}), json!({"seen": "yes"})] {
         let response = client.patch(server.url(&format!("/api/v1/messages/{id}"))).bearer_auth(&token).json(&bad).send().await.unwrap();
         assert_eq!(response.status(), 400, "{bad}");
@@ -301,4 +308,42 @@ async fn batch_with_a_bad_id_updates_the_rest() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+    for bad in
+        [json!({"ids": ["x"], "action": "move"}), json!({"ids": ["x"], "action": "explode"}), json!({"ids": ["x"], "action": "update"})]
+    {
+        let response = client.post(server.url("/api/v1/messages/batch")).bearer_auth(&token).json(&bad).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_from_before_a_folder_reset_is_stale() {
+    let server = Server::start().await;
+    let client = api_client();
+    let (user, token) = fresh_user(&server, &client, "reset").await;
+    let create = || client.post(server.url("/api/v1/mailboxes")).bearer_auth(&token).json(&json!({"path": "Temp"})).send();
+    let created: Value = create().await.unwrap().json().await.unwrap();
+    let folder = created["id"].as_str().unwrap().to_string();
+    for n in 0..3 {
+        rig().save(&user, "Temp", &message(n, "Mon, 01 Jan 2024 12:00:00 +0000", "Temp"));
+    }
+    let (_, page) = get_json(&client, server.url(&format!("/api/v1/mailboxes/{folder}/messages?limit=1")), &token).await;
+    let cursor = page["nextCursor"].as_str().unwrap().to_string();
+    // Another client deletes and recreates the folder: same name, new UIDVALIDITY.
+    rig().doveadm(&["mailbox", "delete", "-u", &user, "Temp"]);
+    rig().doveadm(&["mailbox", "create", "-u", &user, "Temp"]);
+    for n in 0..3 {
+        rig().save(&user, "Temp", &message(n, "Mon, 01 Jan 2024 12:00:00 +0000", "Temp again"));
+    }
+    let response = client
+        .get(server.url(&format!("/api/v1/mailboxes/{folder}/messages?limit=1&cursor={cursor}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem["type"].as_str().unwrap().contains("stale"), "{problem}");
+    let (status, fresh) = get_json(&client, server.url(&format!("/api/v1/mailboxes/{folder}/messages")), &token).await;
+    assert_eq!((status, fresh["total"].as_u64()), (200, Some(3)));
 }

@@ -95,6 +95,14 @@ async fn list_open_body_and_actions_without_javascript() {
         .unwrap();
     assert_eq!(response.status(), 303);
     assert!(rig().flags_of(&user, "INBOX", "subject hostile").contains("\\Flagged"));
+    let response = client
+        .post(server.url(&format!("/message/{id}/action")))
+        .form(&[("csrf", csrf.as_str()), ("action", "move"), ("mailbox", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "a move without a folder is a readable error");
+    assert!(response.text().await.unwrap().contains("pick a folder"));
     let response = client.post(server.url(&format!("/message/{id}/action"))).form(&[("action", "delete")]).send().await.unwrap();
     assert_eq!(response.status(), 403, "no CSRF token, no action");
     let response = client

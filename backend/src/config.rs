@@ -320,6 +320,7 @@ mod tests {
             ("LETTERBOX_TRUSTED_PROXIES", "10.0.0.1,banana"),
             ("LETTERBOX_PUBLIC_URL", "ftp://x"),
             ("LETTERBOX_POOL_MAX_PER_USER", "0"),
+            ("LETTERBOX_SORT_CACHE_MB", "lots"),
             ("LETTERBOX_DATABASE_URL", "mysql://x"),
             ("LETTERBOX_CA_FILE", "/nonexistent/ca.pem"),
         ];

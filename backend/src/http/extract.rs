@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for ClientInfo {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        Ok(resolve_client(peer, &parts.headers, &state.config.trusted_proxies))
+        Ok(resolve_client(peer, &parts.headers, &state.config().trusted_proxies))
     }
 }
 

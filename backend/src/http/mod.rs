@@ -28,14 +28,17 @@ use crate::service::Letterbox;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub letterbox: Arc<Letterbox>,
-    pub config: Arc<Config>,
 }
 
 impl AppState {
     /// Wraps the service core for the handlers.
     pub fn new(letterbox: Arc<Letterbox>) -> Self {
-        let config = Arc::new(letterbox.config.clone());
-        Self { letterbox, config }
+        Self { letterbox }
+    }
+
+    /// The configuration (one copy, inside the service core).
+    pub fn config(&self) -> &Config {
+        &self.letterbox.config
     }
 }
 

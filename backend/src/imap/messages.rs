@@ -23,7 +23,9 @@ pub struct Selected {
     pub uid_next: u32,
 }
 
-/// A mailbox's identity and version, from STATUS.
+/// What identifies the exact set of messages in a mailbox: UIDs are never reused, so equal
+/// UIDVALIDITY, UIDNEXT and message count mean the same messages; HIGHESTMODSEQ (with CONDSTORE)
+/// also moves on flag changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct MailboxState {
     pub uid_validity: u32,
@@ -95,20 +97,29 @@ impl ImapConnection {
         {
             return Ok(selected.clone());
         }
+        Ok(self.reselect(path).await?.0)
+    }
+
+    /// Selects `path` afresh even when it is selected already, and returns what identifies its
+    /// current set of messages. A fresh SELECT is the only view that cannot be stale: Dovecot
+    /// answers STATUS (and NOOP) for the selected mailbox from this session's own view, which
+    /// misses a folder that another client deleted and recreated.
+    pub async fn reselect(&mut self, path: &str) -> Result<(Selected, MailboxState), ImapError> {
         self.selected = None;
         quote(path)?; // rejects CR/LF before anything is sent
-        let mailbox = self.session.select(utf7::encode(path)).await.map_err(|e| match ImapError::from(e) {
+        let name = utf7::encode(path);
+        let result =
+            if self.capabilities().has("CONDSTORE") { self.session.select_condstore(name).await } else { self.session.select(name).await };
+        let mailbox = result.map_err(|e| match ImapError::from(e) {
             ImapError::No(text) => ImapError::No(format!("[NONEXISTENT] {text}")),
             other => other,
         })?;
-        let selected = Selected {
-            path: path.to_string(),
-            uid_validity: mailbox.uid_validity.ok_or_else(|| ImapError::Protocol("SELECT gave no UIDVALIDITY".into()))?,
-            exists: mailbox.exists,
-            uid_next: mailbox.uid_next.unwrap_or(0),
-        };
+        let uid_validity = mailbox.uid_validity.ok_or_else(|| ImapError::Protocol("SELECT gave no UIDVALIDITY".into()))?;
+        let uid_next = mailbox.uid_next.unwrap_or(0);
+        let selected = Selected { path: path.to_string(), uid_validity, exists: mailbox.exists, uid_next };
+        let state = MailboxState { uid_validity, uid_next, messages: mailbox.exists, highest_modseq: mailbox.highest_modseq };
         self.selected = Some(selected.clone());
-        Ok(selected)
+        Ok((selected, state))
     }
 
     /// The UIDs of the selected mailbox matching `criteria` (IMAP SEARCH keys, `ALL` for all) in
@@ -286,40 +297,6 @@ impl ImapConnection {
             }
         }
         Ok(new_uid)
-    }
-
-    /// What identifies the exact set of messages in a mailbox: UIDs are never reused, so equal
-    /// UIDVALIDITY, UIDNEXT and message count mean the same messages (HIGHESTMODSEQ also moves
-    /// on flag changes, when the server has CONDSTORE).
-    pub async fn mailbox_state(&mut self, path: &str) -> Result<MailboxState, ImapError> {
-        // Dovecot answers STATUS for the selected mailbox from this session's view, which only
-        // catches up with other clients' changes at the next sync: NOOP is that sync.
-        if self.selected.as_ref().is_some_and(|s| s.path == path) {
-            self.noop().await?;
-        }
-        let condstore = self.capabilities().has("CONDSTORE");
-        let items = if condstore { "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)" } else { "(MESSAGES UIDNEXT UIDVALIDITY)" };
-        let command = format!("STATUS {} {items}", quote(&utf7::encode(path))?);
-        let mut state = MailboxState::default();
-        self.run(&command, |response| {
-            if let Response::MailboxData(MailboxDatum::Status { status, .. }) = response {
-                for attribute in status {
-                    match attribute {
-                        async_imap::imap_proto::StatusAttribute::Messages(n) => state.messages = *n,
-                        async_imap::imap_proto::StatusAttribute::UidNext(n) => state.uid_next = *n,
-                        async_imap::imap_proto::StatusAttribute::UidValidity(n) => state.uid_validity = *n,
-                        async_imap::imap_proto::StatusAttribute::HighestModSeq(n) => state.highest_modseq = Some(*n),
-                        _ => {}
-                    }
-                }
-            }
-        })
-        .await
-        .map_err(|e| match e {
-            ImapError::No(text) => ImapError::No(format!("[NONEXISTENT] {text}")),
-            other => other,
-        })?;
-        Ok(state)
     }
 
     /// The UIDVALIDITY of any mailbox, without selecting it (STATUS).

@@ -26,6 +26,18 @@ impl Letterbox {
         }
     }
 
+    /// Resolves where to move or copy messages: like [`Letterbox::resolve_mailbox`], except that
+    /// a role the account has no folder for (`junk`, `archive`) is a conflict the user can fix
+    /// (create the folder), not a missing resource.
+    pub async fn resolve_destination(&self, session: &UserSession, id: &str) -> Result<String, ServiceError> {
+        match (MailboxRef::parse(id), self.resolve_mailbox(session, id).await) {
+            (Some(MailboxRef::Role(role)), Err(ServiceError::NotFound(_))) => {
+                Err(ServiceError::Conflict(format!("this account has no {} folder; create one or pick a folder by id", role.as_str())))
+            }
+            (_, result) => result,
+        }
+    }
+
     /// Creates a mailbox at `path` and returns it as listed afterwards.
     pub async fn create_mailbox(&self, session: &UserSession, path: &str) -> Result<Mailbox, ServiceError> {
         let path = validate_path(path)?;

@@ -150,13 +150,14 @@ impl Letterbox {
                     {
                         return Err(ImapError::No("[CANNOT] this mail server cannot search for non-ASCII text".into()));
                     }
-                    // One cheap STATUS tells whether the folder's message set changed since the
+                    // A fresh SELECT tells whether the folder's message set changed since the
                     // list was last sorted; only then is the server asked to sort it again.
-                    let state = connection.mailbox_state(&request.mailbox).await?;
+                    let (selected, state) = connection.reselect(&request.mailbox).await?;
                     if let Some((uv, _, _)) = after
                         && uv != state.uid_validity
                     {
-                        return Err(ImapError::InvalidInput("stale cursor".into()));
+                        // The cursor belongs to a folder the server has since reset.
+                        return Ok(Err(()));
                     }
                     let (criteria, utf8) = match &request.criteria {
                         Some(c) => (c.wire.as_str(), c.utf8),
@@ -170,7 +171,6 @@ impl Letterbox {
                     };
                     // Any search may test flags (is:unread), so searches also need an equal HIGHESTMODSEQ.
                     let flag_dependent = request.criteria.is_some();
-                    let selected = connection.select(&request.mailbox).await?;
                     let sorted = match cache.get(&key, &state, flag_dependent) {
                         Some(sorted) => sorted,
                         None => {
@@ -186,15 +186,12 @@ impl Letterbox {
                     let uids: Vec<u32> = sorted.iter().skip(start).take(request.limit).copied().collect();
                     let page = connection.fetch_summaries(&uids).await?;
                     let next = (start + uids.len() < sorted.len()).then(|| (uids.last().copied().unwrap_or(0), start + uids.len()));
-                    Ok((selected, (sorted.len(), next, start), page))
+                    Ok(Ok((selected, (sorted.len(), next, start), page)))
                 })
             })
-            .await
-            .map_err(|e| match e {
-                ImapError::InvalidInput(text) if text == "stale cursor" => {
-                    ServiceError::StaleId("the folder was reset by the server (UIDVALIDITY changed); start from the first page".into())
-                }
-                other => other.into(),
+            .await?
+            .map_err(|()| {
+                ServiceError::StaleId("the folder was reset by the server (UIDVALIDITY changed); start from the first page".into())
             })?;
         let (total, next, start) = sorted;
         let next_cursor = next.map(|(after, off)| {

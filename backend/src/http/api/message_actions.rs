@@ -10,9 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiJson, ApiUser};
-use crate::mail::{MailboxRef, MessageId, MessageSummary};
+use crate::mail::{MessageId, MessageSummary};
+use crate::service::UserSession;
 use crate::service::messages::parse_message_id;
-use crate::service::{ServiceError, UserSession};
 
 /// Keywords to add and remove.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
@@ -104,19 +104,9 @@ pub struct NewId {
     id: Option<String>,
 }
 
-async fn destination_path(state: &AppState, user: &UserSession, mailbox_id: &str) -> Result<String, AppError> {
-    match (MailboxRef::parse(mailbox_id), state.letterbox.resolve_mailbox(user, mailbox_id).await) {
-        (Some(MailboxRef::Role(role)), Err(ServiceError::NotFound(_))) => Err(AppError::from(ServiceError::Conflict(format!(
-            "this account has no {} folder; create one or pick a folder by id",
-            role.as_str()
-        )))),
-        (_, result) => Ok(result?),
-    }
-}
-
 async fn transfer(state: &AppState, user: &UserSession, id: &str, destination: &Destination, remove: bool) -> Result<NewId, AppError> {
     let id = parse_message_id(id)?;
-    let path = destination_path(state, user, &destination.mailbox_id).await?;
+    let path = state.letterbox.resolve_destination(user, &destination.mailbox_id).await?;
     let new_id = state.letterbox.transfer_message(user, &id, &path, remove).await?;
     Ok(NewId { id: new_id.map(|id| id.encode()) })
 }
@@ -237,7 +227,7 @@ pub async fn batch(
         _ => None,
     };
     let destination = match (request.action, &request.mailbox_id) {
-        (BatchAction::Move, Some(mailbox)) => Some(destination_path(&state, &user, mailbox).await?),
+        (BatchAction::Move, Some(mailbox)) => Some(state.letterbox.resolve_destination(&user, mailbox).await?),
         (BatchAction::Move, None) => return Err(AppError::invalid("mailboxId", "a move needs mailboxId")),
         _ => None,
     };

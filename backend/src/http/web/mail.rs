@@ -117,12 +117,9 @@ pub async fn mailbox_page(
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
 }
 
-/// Percent-encodes a query-string value.
+/// Encodes a query-string value (application/x-www-form-urlencoded).
 pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 /// "Ada Lovelace", or the address when there is no name.

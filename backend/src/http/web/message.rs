@@ -11,7 +11,7 @@ use super::session::{WebForm, WebUser, check_session_csrf};
 use super::templates::{AttachmentLink, MessageBody, MessagePage};
 use crate::http::AppState;
 use crate::http::error::{AppError, HtmlError};
-use crate::mail::{MailboxRef, MessageId, Role};
+use crate::mail::{MessageId, Role};
 use crate::service::messages::parse_message_id;
 use crate::service::render::{sanitized_body, text_body};
 use crate::service::{ServiceError, UserSession};
@@ -172,15 +172,6 @@ fn safe_back(back: Option<&str>, fallback: &str) -> String {
 
 async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &str, mailbox: Option<&str>) -> Result<(), AppError> {
     let flag = |add: bool, flag: &str| if add { (vec![flag.to_string()], vec![]) } else { (vec![], vec![flag.to_string()]) };
-    let to_role = |role: Role| async move {
-        match state.letterbox.resolve_mailbox(user, role.as_str()).await {
-            Ok(path) => Ok(path),
-            Err(ServiceError::NotFound(_)) => {
-                Err(AppError::from(ServiceError::Conflict(format!("This account has no {} folder.", role.as_str()))))
-            }
-            Err(other) => Err(other.into()),
-        }
-    };
     match action {
         "read" | "unread" | "flag" | "unflag" => {
             let (add, remove) = match action {
@@ -192,20 +183,17 @@ async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &st
             state.letterbox.update_flags(user, id, add, remove).await?;
         }
         "archive" => {
-            let path = to_role(Role::Archive).await?;
+            let path = state.letterbox.resolve_destination(user, Role::Archive.as_str()).await?;
             state.letterbox.transfer_message(user, id, &path, true).await?;
         }
         "spam" => {
-            let path = to_role(Role::Junk).await?;
+            let path = state.letterbox.resolve_destination(user, Role::Junk.as_str()).await?;
             state.letterbox.transfer_message(user, id, &path, true).await?;
         }
         "delete" => state.letterbox.delete_message(user, id, false).await?,
         "move" => {
-            let target = mailbox.and_then(MailboxRef::parse).ok_or_else(|| AppError::invalid("mailbox", "pick a folder to move to"))?;
-            let path = match target {
-                MailboxRef::Path(path) => path,
-                MailboxRef::Role(role) => to_role(role).await?,
-            };
+            let target = mailbox.filter(|m| !m.is_empty()).ok_or_else(|| AppError::invalid("mailbox", "pick a folder to move to"))?;
+            let path = state.letterbox.resolve_destination(user, target).await?;
             state.letterbox.transfer_message(user, id, &path, true).await?;
         }
         other => return Err(AppError::invalid("action", format!("unknown action {other:?}"))),

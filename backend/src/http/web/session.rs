@@ -23,7 +23,7 @@ pub fn cookie(state: &AppState, client: &ClientInfo, name: &'static str, value: 
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies() || client.https)
+        .secure(state.config().secure_cookies() || client.https)
         .max_age(max_age)
         .build()
 }
