@@ -150,9 +150,9 @@ impl Letterbox {
                     {
                         return Err(ImapError::No("[CANNOT] this mail server cannot search for non-ASCII text".into()));
                     }
-                    // A fresh SELECT tells whether the folder's message set changed since the
+                    // One cheap STATUS tells whether the folder's message set changed since the
                     // list was last sorted; only then is the server asked to sort it again.
-                    let (selected, state) = connection.reselect(&request.mailbox).await?;
+                    let state = connection.mailbox_state(&request.mailbox).await?;
                     if let Some((uv, _, _)) = after
                         && uv != state.uid_validity
                     {
@@ -171,6 +171,7 @@ impl Letterbox {
                     };
                     // Any search may test flags (is:unread), so searches also need an equal HIGHESTMODSEQ.
                     let flag_dependent = request.criteria.is_some();
+                    let selected = connection.select(&request.mailbox).await?;
                     let sorted = match cache.get(&key, &state, flag_dependent) {
                         Some(sorted) => sorted,
                         None => {
