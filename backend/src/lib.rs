@@ -6,6 +6,7 @@ pub mod config;
 pub mod http;
 pub mod imap;
 pub mod mail;
+pub mod smtp;
 pub mod secret;
 pub mod service;
 pub mod store;

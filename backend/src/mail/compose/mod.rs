@@ -1,0 +1,1 @@
+//! Writing mail: the outgoing message model, its validation, MIME building, replies, forwards and Markdown.
