@@ -7,3 +7,99 @@ document.addEventListener("DOMContentLoaded", () => {
     document.title = document.title.replace(" · ", ` (${current.textContent}) · `);
   }
 });
+
+// Compose: Ctrl+Enter sends, the draft is saved every 30 s and when leaving the page, and
+// uploads show their progress. Without this the form still works by plain posts.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("compose-form");
+  if (!form) return;
+  const status = document.getElementById("autosave-status");
+  const draftField = form.elements.namedItem("draft_id");
+  let dirty = false;
+  let leaving = false;
+  form.addEventListener("input", () => { dirty = true; });
+
+  const draftData = () => {
+    const data = new FormData(form);
+    data.set("intent", "autosave");
+    data.delete("attachments"); // new files go up with Send or Save, not every 30 s
+    return data;
+  };
+
+  // After an autosave the draft holds the kept (and forwarded) files: list them as kept.
+  const showKept = (attachments) => {
+    let box = form.querySelector("fieldset.attachments");
+    if (!box) {
+      box = document.createElement("fieldset");
+      box.className = "attachments";
+      box.append(Object.assign(document.createElement("legend"), { textContent: "Attached" }));
+      document.getElementById("attachments").closest(".field").before(box);
+    }
+    box.querySelectorAll("div").forEach((row) => row.remove());
+    attachments.forEach((a, i) => {
+      const row = document.createElement("div");
+      row.className = "inline-field";
+      const input = Object.assign(document.createElement("input"), { type: "checkbox", id: `keep-${i}`, name: "keep", value: String(i), checked: true });
+      const label = Object.assign(document.createElement("label"), { htmlFor: input.id, textContent: `${a.name} (${a.size})` });
+      row.append(input, label);
+      box.append(row);
+    });
+    if (!attachments.length) box.remove();
+    form.elements.namedItem("forward_original").value = "";
+  };
+
+  const autosave = async () => {
+    if (!dirty || leaving) return;
+    dirty = false;
+    try {
+      const response = await fetch("/compose", { method: "POST", body: draftData(), credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const saved = await response.json();
+      draftField.value = saved.draftId;
+      showKept(saved.attachments || []);
+      status.textContent = `Draft saved ${new Date().toLocaleTimeString()}`;
+    } catch (err) {
+      dirty = true;
+      status.textContent = "Could not save the draft; still trying.";
+    }
+  };
+  setInterval(autosave, 30000);
+  window.addEventListener("pagehide", () => {
+    if (dirty && !leaving) navigator.sendBeacon("/compose", draftData());
+  });
+
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit(document.getElementById("send-button"));
+    }
+  });
+
+  // With files chosen, post through XHR to show upload progress, then show what came back.
+  form.addEventListener("submit", (event) => {
+    leaving = true;
+    const files = document.getElementById("attachments").files;
+    if (!files.length || !window.XMLHttpRequest) return;
+    event.preventDefault();
+    const progress = document.getElementById("upload-progress");
+    progress.hidden = false;
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) progress.value = (100 * e.loaded) / e.total; });
+    xhr.addEventListener("load", () => {
+      if (xhr.status < 400 && xhr.responseURL && !xhr.responseURL.endsWith("/compose")) {
+        window.location.assign(xhr.responseURL);
+      } else {
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      }
+    });
+    xhr.addEventListener("error", () => {
+      leaving = false;
+      progress.hidden = true;
+      status.textContent = "The upload failed; check your connection and try again.";
+    });
+    xhr.send(new FormData(form, event.submitter));
+  });
+});

@@ -106,6 +106,13 @@ pub struct Config {
     pub imap_timeout: Duration,
     /// Memory for cached sorted UID lists (all users together).
     pub sort_cache_bytes: usize,
+    /// How the SMTP username is made from the login name: `%u` whole login, `%l` its local part,
+    /// `%d` its domain; `None` = the login name as it is.
+    pub smtp_username: Option<String>,
+    /// The SMTP server files sent mail itself (Gmail): Letterbox then skips its APPEND to Sent.
+    pub smtp_saves_sent: bool,
+    /// Largest total size of one message's attachments, in bytes.
+    pub max_attachment_bytes: usize,
 }
 
 /// The TOML file: every key optional, same meaning as the environment variable of the same name.
@@ -125,6 +132,9 @@ struct FileConfig {
     pool_idle_timeout_secs: Option<u64>,
     imap_timeout_secs: Option<u64>,
     sort_cache_mb: Option<u64>,
+    smtp_username: Option<String>,
+    smtp_saves_sent: Option<bool>,
+    max_attachments_mb: Option<u64>,
 }
 
 /// Help text for `letterbox --help`: every variable, its meaning and default.
@@ -136,6 +146,11 @@ lower case without the LETTERBOX_ prefix):
                                required) or imap+plain://host:port (loopback only)   [required]
   LETTERBOX_SMTP               smtps://host:465, smtp://host:587 (STARTTLS) or
                                smtp+plain://host:port (loopback only)   [required for sending]
+  LETTERBOX_SMTP_USERNAME      SMTP login made from the IMAP login: %u whole, %l local part,
+                               %d domain (e.g. %l for servers that want no domain) [default: %u]
+  LETTERBOX_SMTP_SAVES_SENT    true when the SMTP server files sent mail itself (Gmail), so
+                               Letterbox does not also append it to Sent [default: false]
+  LETTERBOX_MAX_ATTACHMENTS_MB largest total of one message's attachments [default: 25]
   LETTERBOX_DATA_DIR           SQLite file and generated secret key     [default: ./data]
   LETTERBOX_DATABASE_URL       sqlite://...                  [default: sqlite://$DATA_DIR/letterbox.db]
   LETTERBOX_CA_FILE            extra PEM certificates to trust (self-signed mail servers)
@@ -221,6 +236,17 @@ impl Config {
         let pool_idle_timeout = Duration::from_secs(number("LETTERBOX_POOL_IDLE_SECS", file_config.pool_idle_timeout_secs, 300, 1)?);
         let imap_timeout = Duration::from_secs(number("LETTERBOX_IMAP_TIMEOUT_SECS", file_config.imap_timeout_secs, 30, 1)?);
         let sort_cache_bytes = number("LETTERBOX_SORT_CACHE_MB", file_config.sort_cache_mb, 64, 0)? as usize * 1024 * 1024;
+        let max_attachment_bytes = number("LETTERBOX_MAX_ATTACHMENTS_MB", file_config.max_attachments_mb, 25, 1)? as usize * 1024 * 1024;
+        let smtp_username = get("LETTERBOX_SMTP_USERNAME", file_config.smtp_username).map(|raw| raw.trim().to_string());
+        if let Some(pattern) = &smtp_username
+            && !pattern.contains(['%'])
+        {
+            return Err(invalid("LETTERBOX_SMTP_USERNAME", format!("use %u, %l or %d in the pattern, got {pattern:?}")));
+        }
+        let smtp_saves_sent = match env("LETTERBOX_SMTP_SAVES_SENT").filter(|v| !v.trim().is_empty()) {
+            Some(raw) => parse_bool("LETTERBOX_SMTP_SAVES_SENT", &raw)?,
+            None => file_config.smtp_saves_sent.unwrap_or(false),
+        };
 
         Ok(Self {
             listen,
@@ -236,12 +262,30 @@ impl Config {
             pool_idle_timeout,
             imap_timeout,
             sort_cache_bytes,
+            smtp_username,
+            smtp_saves_sent,
+            max_attachment_bytes,
         })
+    }
+
+    /// The SMTP login name for an IMAP login, following `LETTERBOX_SMTP_USERNAME`.
+    pub fn smtp_login(&self, imap_login: &str) -> String {
+        let Some(pattern) = &self.smtp_username else { return imap_login.to_string() };
+        let (local, domain) = imap_login.rsplit_once('@').unwrap_or((imap_login, ""));
+        pattern.replace("%u", imap_login).replace("%l", local).replace("%d", domain)
     }
 
     /// Cookies get `Secure` when users reach Letterbox over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.as_ref().is_some_and(|url| url.scheme() == "https")
+    }
+}
+
+fn parse_bool(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(invalid(name, format!("not true or false: {raw:?}"))),
     }
 }
 
@@ -314,6 +358,18 @@ mod tests {
     }
 
     #[test]
+    fn smtp_login_patterns() {
+        let base = [("LETTERBOX_IMAP", "imaps://mail.example.com")];
+        let config = load(&base).unwrap();
+        assert_eq!((config.smtp_login("ann@example.com"), config.smtp_saves_sent, config.max_attachment_bytes), ("ann@example.com".into(), false, 25 << 20));
+        for (pattern, expected) in [("%l", "ann"), ("%d/%l", "example.com/ann"), ("%u", "ann@example.com")] {
+            let config = load(&[base[0], ("LETTERBOX_SMTP_USERNAME", pattern), ("LETTERBOX_SMTP_SAVES_SENT", "yes")]).unwrap();
+            assert_eq!(config.smtp_login("ann@example.com"), expected, "{pattern}");
+            assert!(config.smtp_saves_sent);
+        }
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         let cases = [
             ("LETTERBOX_LISTEN", "nowhere"),
@@ -323,6 +379,9 @@ mod tests {
             ("LETTERBOX_SORT_CACHE_MB", "lots"),
             ("LETTERBOX_DATABASE_URL", "mysql://x"),
             ("LETTERBOX_CA_FILE", "/nonexistent/ca.pem"),
+            ("LETTERBOX_SMTP_SAVES_SENT", "maybe"),
+            ("LETTERBOX_SMTP_USERNAME", "fixed-name"),
+            ("LETTERBOX_MAX_ATTACHMENTS_MB", "0"),
         ];
         for (var, value) in cases {
             let err = load(&[("LETTERBOX_IMAP", "imaps://mail.example.com"), (var, value)]).unwrap_err().to_string();

@@ -37,6 +37,8 @@ pub enum StartError {
     DataDir { path: String, reason: String },
     #[error("LETTERBOX_CA_FILE: {0}")]
     Tls(String),
+    #[error("LETTERBOX_SMTP: {0}")]
+    Smtp(String),
     #[error("LETTERBOX_DATABASE_URL: {0}")]
     Store(#[from] store::StoreError),
     #[error("LETTERBOX_LISTEN {addr}: {reason}")]
@@ -54,10 +56,17 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let connector = ImapConnector::new(config.imap.clone(), tls, config.imap_timeout);
     let pool = Arc::new(ImapPool::new(connector, config.pool_max_per_user, config.pool_idle_timeout, config.imap_timeout));
     pool.spawn_reaper();
+    let smtp = config
+        .smtp
+        .clone()
+        .map(|address| smtp::SmtpSubmitter::new(address, config.ca_file.as_deref(), config.imap_timeout))
+        .transpose()
+        .map_err(|e| StartError::Smtp(e.to_string()))?;
     spawn_session_purge(store.clone());
     let letterbox = Letterbox {
         store,
         pool,
+        smtp,
         signer: TokenSigner::new(&server_key),
         csrf: CsrfKey::new(&server_key),
         throttle: LoginThrottle::new(ThrottlePolicy::default()),
@@ -67,16 +76,22 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     Ok(AppState::new(Arc::new(letterbox)))
 }
 
-/// Deletes expired and revoked sessions once an hour, so the table does not grow forever.
+/// Deletes expired and revoked sessions and day-old idempotency keys once an hour, so the
+/// tables do not grow forever.
 fn spawn_session_purge(store: Store) {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             ticker.tick().await;
-            match store.purge_sessions(service::now_unix()).await {
+            let now = service::now_unix();
+            match store.purge_sessions(now).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "purged old sessions"),
                 Err(err) => tracing::warn!(error = %err, "could not purge old sessions"),
+            }
+            // Idempotency keys are promised for 24 hours.
+            if let Err(err) = store.purge_idempotency_keys(now - 24 * 3600).await {
+                tracing::warn!(error = %err, "could not purge old idempotency keys");
             }
         }
     });

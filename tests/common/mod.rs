@@ -157,6 +157,27 @@ impl Rig {
     }
 }
 
+impl Rig {
+    /// Stops or starts only this rig's Postfix.
+    pub fn postfix(&self, action: &str) {
+        let output =
+            Command::new("bash").arg(repo_root().join("scripts/rig/postfix.sh")).arg(action).arg(&self.dir).output().expect("bash runs");
+        assert!(output.status.success(), "postfix.sh {action}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+
+    /// Waits up to `seconds` until `user`'s `mailbox` holds at least `count` messages.
+    pub fn wait_for_messages(&self, user: &str, mailbox: &str, count: u32, seconds: u64) -> u32 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            let (total, _) = self.mailbox_counts(user, mailbox);
+            if total >= count || std::time::Instant::now() > deadline {
+                return total;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
 /// Configuration for a Letterbox against the rig over STARTTLS, trusting the rig's certificate.
 pub fn config_for_rig(data_dir: &Path) -> Config {
     config_for(rig(), data_dir)

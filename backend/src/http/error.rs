@@ -17,8 +17,25 @@ pub struct AppError {
     pub title: &'static str,
     pub detail: String,
     /// The request field at fault, when there is one.
-    pub field: Option<&'static str>,
+    pub field: Option<String>,
     pub retry_after: Option<u64>,
+    /// Extra members of the problem document (the SMTP reply, where a draft was kept).
+    pub extra: ProblemExtra,
+}
+
+/// Members a problem document carries beyond RFC 9457's own, for failed sends.
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemExtra {
+    /// The SMTP server's reply code (e.g. 550, 535), when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_code: Option<u16>,
+    /// The id of the draft the unsent message was kept as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<String>,
+    /// The id of the mailbox that draft is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_mailbox_id: Option<String>,
 }
 
 /// An RFC 9457 problem document.
@@ -33,17 +50,19 @@ pub struct Problem {
     /// The request field at fault, for validation problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    #[serde(flatten)]
+    pub extra: ProblemExtra,
 }
 
 impl AppError {
     /// A problem with the given status, type slug, title and detail.
     pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, slug, title, detail: detail.into(), field: None, retry_after: None }
+        Self { status, slug, title, detail: detail.into(), field: None, retry_after: None, extra: ProblemExtra::default() }
     }
 
     /// 400 for a malformed request, naming the field.
-    pub fn invalid(field: &'static str, detail: impl Into<String>) -> Self {
-        Self { field: Some(field), ..Self::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail) }
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), ..Self::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail) }
     }
 
     /// 404 for an unknown route or object.
@@ -68,7 +87,8 @@ impl AppError {
             title: self.title.to_string(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            field: self.field.map(str::to_string),
+            field: self.field.clone(),
+            extra: self.extra.clone(),
         }
     }
 
@@ -110,6 +130,29 @@ impl From<ServiceError> for AppError {
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "login-throttled", "Too many failed logins", detail)
             },
             ServiceError::InvalidInput { field, detail } => Self::invalid(field, detail),
+            ServiceError::Unprocessable { field, detail } => Self {
+                field: Some(field),
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-message", "The message cannot be used", detail)
+            },
+            ServiceError::TooLarge { field, detail } => Self {
+                field: Some(field),
+                ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", detail)
+            },
+            ServiceError::SendFailed { error, saved_draft } => {
+                let kept = match &saved_draft {
+                    Some(_) => "; the message was kept in Drafts",
+                    None => "; the message could not be kept in Drafts either, so copy your text before leaving",
+                };
+                Self {
+                    extra: ProblemExtra {
+                        smtp_code: error.reply_code(),
+                        draft_id: saved_draft.as_ref().map(|id| id.encode()),
+                        draft_mailbox_id: saved_draft.as_ref().map(|id| crate::mail::MailboxId::from_path(&id.mailbox).to_string()),
+                    },
+                    ..Self::new(StatusCode::BAD_GATEWAY, "smtp-failed", "The mail server did not accept the message", format!("{error}{kept}"))
+                }
+            }
+            ServiceError::NotConfigured(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "not-configured", "Not configured", detail),
             ServiceError::NotFound(_) => Self::not_found(detail),
             ServiceError::StaleId(_) => Self::new(StatusCode::NOT_FOUND, "stale-message-id", "Message id is stale", detail),
             ServiceError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),

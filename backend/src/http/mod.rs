@@ -5,6 +5,7 @@ pub mod api;
 mod error;
 mod extract;
 mod headers;
+mod upload;
 pub mod web;
 
 use std::sync::Arc;
@@ -55,9 +56,10 @@ pub fn router(state: AppState) -> Router {
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let message_body_limit = message_body_limit(state.config());
     let mut stack = Router::new()
-        .merge(api::router())
-        .merge(web::router())
+        .merge(api::router(message_body_limit))
+        .merge(web::router(message_body_limit))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(fallback)
         .with_state(state)
@@ -72,6 +74,12 @@ pub fn router(state: AppState) -> Router {
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(request_id)),
     )
+}
+
+/// Body limit for requests that carry a whole message: the attachments (base64 in JSON is
+/// 4/3 of their size) plus room for text and form fields.
+pub fn message_body_limit(config: &Config) -> usize {
+    config.max_attachment_bytes / 3 * 4 + 4 * 1024 * 1024
 }
 
 async fn fallback(uri: Uri) -> Response {

@@ -85,11 +85,20 @@ impl ImapConnection {
 
     /// Sends a command and feeds every untagged response to `on_data` until the tagged answer,
     /// which `on_data` also sees when it is OK (it may carry a response code such as COPYUID).
-    pub(super) async fn run<F>(&mut self, command: &str, mut on_data: F) -> Result<(), ImapError>
+    pub(super) async fn run<F>(&mut self, command: &str, on_data: F) -> Result<(), ImapError>
     where
         F: FnMut(&Response<'_>),
     {
         let tag = self.session.run_command(command).await?;
+        self.finish(tag, on_data).await
+    }
+
+    /// Reads the responses to the command tagged `tag` (already sent) until its tagged answer,
+    /// feeding them to `on_data` as [`run`](Self::run) does.
+    pub(super) async fn finish<F>(&mut self, tag: async_imap::imap_proto::RequestId, mut on_data: F) -> Result<(), ImapError>
+    where
+        F: FnMut(&Response<'_>),
+    {
         loop {
             let response = self
                 .session

@@ -1,6 +1,7 @@
 //! The IMAP layer: connecting with verified TLS, the commands Letterbox sends, and the per-user
 //! connection pool. Knows nothing about HTTP or the database.
 
+mod append;
 mod connect;
 mod connection;
 mod error;
@@ -12,6 +13,7 @@ mod structure;
 mod tls;
 pub mod utf7;
 
+pub use append::Appended;
 pub use connect::ImapConnector;
 pub use connection::{Capabilities, ImapConnection};
 pub use error::ImapError;

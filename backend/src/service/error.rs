@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use crate::imap::ImapError;
+use crate::mail::MessageId;
+use crate::smtp::SmtpError;
 use crate::store::StoreError;
 
 /// A use case failed.
@@ -17,6 +19,20 @@ pub enum ServiceError {
     /// The request is malformed; `field` names the culprit.
     #[error("{field}: {detail}")]
     InvalidInput { field: &'static str, detail: String },
+    /// The request is well-formed but its content cannot be used (an address that is not the
+    /// user's, an invalid recipient, a header value with a line break); `field` is a JSON path.
+    #[error("{field}: {detail}")]
+    Unprocessable { field: String, detail: String },
+    /// The request is larger than allowed (attachments over the limit).
+    #[error("{field}: {detail}")]
+    TooLarge { field: String, detail: String },
+    /// The SMTP server refused or could not be reached; nothing was sent. The message was kept
+    /// in Drafts when `saved_draft` is set.
+    #[error("{error}")]
+    SendFailed { error: SmtpError, saved_draft: Option<MessageId> },
+    /// The operator has not configured this (no SMTP server).
+    #[error("{0}")]
+    NotConfigured(String),
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),

@@ -1,7 +1,11 @@
-//! Use cases that the JSON API and the web UI both call: log in, authenticate a request, log
-//! out, and manage mailboxes. Knows IMAP, the store and auth; knows nothing about HTTP.
+//! Use cases that the JSON API and the web UI both call: sessions, mailboxes, reading, writing
+//! and sending mail. Knows IMAP, the store and auth; knows nothing about HTTP.
 
+pub mod compose;
+pub mod drafts;
 mod error;
+mod identities;
+mod idempotency;
 mod mailboxes;
 pub mod messages;
 pub mod render;
@@ -12,7 +16,11 @@ pub mod sort_cache;
 
 use std::sync::Arc;
 
+pub use compose::{OutgoingRequest, Reference, ReplyStart, SendOutcome};
+pub use drafts::DraftView;
 pub use error::ServiceError;
+pub use identities::{Contact, Identity, IdentityChanges};
+pub use idempotency::check_key as check_idempotency_key;
 pub use sessions::{LoginRequest, NewLogin, ServerInfo, UserSession};
 
 use crate::auth::{CsrfKey, LoginThrottle, TokenSigner};
@@ -29,6 +37,8 @@ pub struct Letterbox {
     pub signer: TokenSigner,
     pub csrf: CsrfKey,
     pub throttle: LoginThrottle,
+    /// The SMTP submission server; `None` when the operator configured none (sending is off).
+    pub smtp: Option<crate::smtp::SmtpSubmitter>,
     /// Sorted UID lists of recently listed folders.
     pub sort_cache: Arc<sort_cache::SortCache>,
 }

@@ -1,6 +1,9 @@
 //! Persistence: the only module that knows sqlx. SQLite now; one migration tree per database so
 //! PostgreSQL can follow.
 
+mod contacts;
+mod identities;
+mod idempotency;
 mod sessions;
 
 use std::str::FromStr;
@@ -8,6 +11,9 @@ use std::str::FromStr;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
+pub use contacts::ContactRecord;
+pub use identities::IdentityRecord;
+pub use idempotency::KeyState;
 pub use sessions::{NewSession, SessionRecord};
 
 /// A database failure. Details go to the log, never to users.

@@ -1,6 +1,9 @@
 //! The JSON API under `/api/v1`. Routes are registered through utoipa so the OpenAPI document
 //! lists exactly the routes that exist.
 
+mod compose;
+mod compose_body;
+mod identities;
 mod mailboxes;
 mod message_actions;
 mod messages;
@@ -41,7 +44,7 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-fn documented_routes() -> OpenApiRouter<AppState> {
+fn documented_routes(message_body_limit: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::create_session, session::get_session, session::delete_session))
         .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
@@ -54,17 +57,32 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(message_actions::move_message))
         .routes(routes!(message_actions::copy_message))
         .routes(routes!(message_actions::batch))
+        .routes(routes!(identities::list_identities, identities::create_identity))
+        .routes(routes!(identities::update_identity, identities::delete_identity))
+        .routes(routes!(identities::list_contacts))
         .routes(routes!(openapi_json))
+        .merge(writing_routes(message_body_limit))
+}
+
+/// Routes that take whole messages with attachments: a larger body limit than the rest (the
+/// limit on the attachments themselves is checked as they stream in).
+fn writing_routes(body_limit: usize) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(compose::send))
+        .routes(routes!(compose::create_draft))
+        .routes(routes!(compose::get_draft, compose::update_draft, compose::delete_draft))
+        .routes(routes!(compose::send_draft))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
 }
 
 /// The OpenAPI 3.1 document of every API route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+    documented_routes(0).into_openapi()
 }
 
-/// The API routes.
-pub fn router() -> Router<AppState> {
-    let (router, _) = documented_routes().split_for_parts();
+/// The API routes; `message_body_limit` caps the bodies of send and draft requests.
+pub fn router(message_body_limit: usize) -> Router<AppState> {
+    let (router, _) = documented_routes(message_body_limit).split_for_parts();
     router
 }
 

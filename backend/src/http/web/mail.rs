@@ -10,7 +10,7 @@ use super::session::{SESSION_COOKIE, WebUser, session_csrf};
 use super::templates::{Chrome, FolderView, MailPage, MessageRow};
 use crate::http::AppState;
 use crate::http::error::{AppError, HtmlError};
-use crate::mail::{EmailAddress, Mailbox, MailboxRef, MessageSummary};
+use crate::mail::{EmailAddress, Mailbox, MailboxId, MailboxRef, MessageId, MessageSummary};
 use crate::service::messages::ListRequest;
 use crate::service::{ServiceError, UserSession};
 
@@ -25,6 +25,9 @@ pub struct ListQuery {
     cursor: Option<String>,
     sort: Option<String>,
     q: Option<String>,
+    /// `sent` after a message went out (with `sent` = the id of its copy in Sent).
+    notice: Option<String>,
+    sent: Option<String>,
 }
 
 /// Finds the mailbox a URL names, among the listed ones.
@@ -46,6 +49,7 @@ pub fn chrome(state: &AppState, user: &UserSession, mailboxes: &[Mailbox], curre
         mailbox_id: current.id.to_string(),
         query: query.to_string(),
         notice: None,
+        notice_link: None,
     }
 }
 
@@ -60,6 +64,14 @@ pub async fn mailbox_page(
     let current = find_mailbox(&mailboxes, &mailbox_id)?;
     let q = query.q.clone().unwrap_or_default();
     let mut chrome = chrome(&state, &user, &mailboxes, current, &q);
+    if query.notice.as_deref() == Some("sent") {
+        chrome.notice = Some("Message sent.".into());
+        chrome.notice_link = query
+            .sent
+            .as_deref()
+            .and_then(MessageId::decode)
+            .map(|id| (format!("/mail/{}/{}", MailboxId::from_path(&id.mailbox), id.encode()), "View it in Sent".to_string()));
+    }
     let base = format!("/mail/{}", current.id);
     let sort = query.sort.clone().unwrap_or_default();
     let keep = |extra: &str| {

@@ -46,6 +46,11 @@ pub async fn message_page(
     let view = state.letterbox.get_message(&user, &id, true).await?;
     let mailboxes = state.letterbox.list_mailboxes(&user).await?;
     let current = find_mailbox(&mailboxes, &mailbox_id)?;
+    if current.role == Some(Role::Drafts) && current.path == id.mailbox {
+        // Opening a draft means going on writing it.
+        let back = super::mail::encode(&format!("/mail/{}", current.id));
+        return Ok(Redirect::to(&format!("/compose?draft={message_id}&back={back}")).into_response());
+    }
     let allow_remote = remote.remote.as_deref() == Some("allow");
     let encoded = id.encode();
     let remote_blocked = match (&view.parsed.html, allow_remote) {
@@ -65,6 +70,7 @@ pub async fn message_page(
         date_iso: summary.date.clone(),
         flagged: summary.flagged,
         back: format!("/mail/{}", current.id),
+        back_encoded: super::mail::encode(&format!("/mail/{}", current.id)),
         self_href: format!("/mail/{}/{encoded}", current.id),
         body_href: format!("/message/{encoded}/body{}", if allow_remote { "?remote=allow" } else { "" }),
         remote_blocked,

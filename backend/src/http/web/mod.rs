@@ -1,6 +1,7 @@
 //! The browser UI: server-rendered pages and plain HTML forms, with CSRF tokens on every form.
 
 mod assets;
+mod compose;
 mod login;
 mod mail;
 mod message;
@@ -13,11 +14,18 @@ use axum::routing::{get, post};
 use super::AppState;
 
 /// The browser routes.
-pub fn router() -> Router<AppState> {
+pub fn router(message_body_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/", get(mail::home))
         .route("/login", get(login::login_form).post(login::login_submit))
         .route("/logout", post(login::logout))
+        .route(
+            "/compose",
+            get(compose::compose_page)
+                .post(compose::compose_submit)
+                // Only the compose form takes whole messages with attachments.
+                .layer(axum::extract::DefaultBodyLimit::max(message_body_limit)),
+        )
         .route("/mail/{mailbox}", get(mail::mailbox_page))
         .route("/mail/{mailbox}/batch", post(message::batch_action))
         .route("/mail/{mailbox}/{message}", get(message::message_page))

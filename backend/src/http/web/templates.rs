@@ -33,6 +33,8 @@ pub struct Chrome {
     pub query: String,
     /// A message to show above the content (a failed search, a done action).
     pub notice: Option<String>,
+    /// A link after the notice (e.g. to the message just sent): href and text.
+    pub notice_link: Option<(String, String)>,
 }
 
 /// One row of the message list.
@@ -90,6 +92,8 @@ pub struct MessagePage<'a> {
     pub date_label: String,
     pub flagged: bool,
     pub back: String,
+    /// `back`, encoded for a query string.
+    pub back_encoded: String,
     pub self_href: String,
     pub body_href: String,
     pub remote_blocked: usize,
@@ -101,6 +105,48 @@ pub struct MessagePage<'a> {
 #[template(path = "message_body.html")]
 pub struct MessageBody<'a> {
     pub body: &'a str,
+}
+
+/// One From choice in the compose form.
+#[derive(Debug)]
+pub struct IdentityOption {
+    pub email: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// An attachment already stored with the draft being edited.
+#[derive(Debug)]
+pub struct KeptAttachment {
+    pub index: usize,
+    pub name: String,
+    pub size: String,
+}
+
+/// The compose form (new message, reply, forward, or a draft being resumed).
+#[derive(Template)]
+#[template(path = "compose.html")]
+pub struct ComposePage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub back: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub draft_id: String,
+    pub reference_id: String,
+    pub reference_action: String,
+    pub forward_original: bool,
+    pub identities: Vec<IdentityOption>,
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub text: String,
+    pub markdown: bool,
+    pub kept: Vec<KeptAttachment>,
+    pub forwarded: Vec<String>,
+    pub contacts: Vec<String>,
+    pub max_bytes: usize,
 }
 
 /// A full-page error.
