@@ -58,12 +58,17 @@ impl ImapError {
     }
 }
 
-/// Words a user understands for the usual TLS failures.
-fn describe_tls(err: &rustls::Error) -> String {
+/// Words a user understands for the usual TLS failures (the SMTP layer uses them too).
+pub(crate) fn describe_tls(err: &rustls::Error) -> String {
     use rustls::{CertificateError, Error};
     match err {
         Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
             "certificate not trusted (unknown issuer; set LETTERBOX_CA_FILE for a self-signed server)".into()
+        }
+        // A trusted certificate with the same name but another key (e.g. a system "snakeoil"
+        // CN=localhost next to a self-signed server's own): still a missing CA file.
+        Error::InvalidCertificate(CertificateError::BadSignature) => {
+            "certificate not trusted (not signed by a trusted certificate; set LETTERBOX_CA_FILE for a self-signed server)".into()
         }
         Error::InvalidCertificate(CertificateError::Expired) => "certificate expired".into(),
         Error::InvalidCertificate(CertificateError::NotValidForName) => "certificate not valid for this host name".into(),

@@ -17,6 +17,7 @@ pub use append::Appended;
 pub use connect::ImapConnector;
 pub use connection::{Capabilities, ImapConnection};
 pub use error::ImapError;
+pub(crate) use error::describe_tls;
 pub use messages::{FetchedSummary, MailboxState, Selected};
 pub use pool::{ImapPool, PoolKey};
-pub use tls::client_config;
+pub use tls::{client_config, extra_ca_certs};

@@ -18,14 +18,7 @@ pub fn client_config(extra_ca_file: Option<&Path>) -> Result<Arc<rustls::ClientC
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
     if let Some(path) = extra_ca_file {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if certs.is_empty() {
-            return Err(format!("{}: no PEM certificate in it", path.display()));
-        }
-        for cert in certs {
+        for cert in extra_ca_certs(path)? {
             roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
         }
     }
@@ -36,4 +29,18 @@ pub fn client_config(extra_ca_file: Option<&Path>) -> Result<Arc<rustls::ClientC
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
+}
+
+/// The certificates of the operator's extra CA file (PEM), shared with the SMTP layer; an error
+/// names the file, and a file without any certificate is an error rather than silently trusting
+/// nothing extra.
+pub fn extra_ca_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", path.display()));
+    }
+    Ok(certs)
 }
