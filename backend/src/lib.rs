@@ -6,9 +6,9 @@ pub mod config;
 pub mod http;
 pub mod imap;
 pub mod mail;
-pub mod smtp;
 pub mod secret;
 pub mod service;
+pub mod smtp;
 pub mod store;
 
 use std::sync::Arc;
