@@ -43,7 +43,8 @@ pub struct PartContent {
     pub bytes: Vec<u8>,
 }
 
-fn addresses(address: Option<&Address<'_>>) -> Vec<EmailAddress> {
+/// The addresses of a header (groups flattened), names trimmed; entries with neither dropped.
+pub(crate) fn addresses(address: Option<&Address<'_>>) -> Vec<EmailAddress> {
     address
         .map(|a| {
             a.iter()
@@ -76,7 +77,8 @@ pub fn parse_headers(header: &[u8]) -> HeaderSummary {
     }
 }
 
-fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+/// The Message-IDs of In-Reply-To or References, without angle brackets.
+pub(crate) fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     match value {
         mail_parser::HeaderValue::Text(text) => vec![text.to_string()],
         mail_parser::HeaderValue::TextList(list) => list.iter().map(|t| t.to_string()).collect(),
@@ -133,7 +135,8 @@ pub fn parse_message(raw: &[u8]) -> ParsedMessage {
     }
 }
 
-fn content_type_of(part: &mail_parser::MessagePart<'_>) -> String {
+/// The part's `type/subtype` in lowercase, without parameters (text/plain when missing on text).
+pub(crate) fn content_type_of(part: &mail_parser::MessagePart<'_>) -> String {
     match part.content_type() {
         Some(ct) => match ct.subtype() {
             Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
