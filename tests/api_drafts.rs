@@ -116,8 +116,14 @@ async fn identities_default_add_change_and_send_as() {
     .await;
     assert_eq!(status, 200, "{named}");
     assert_eq!(named["name"], "Ada Lövelace");
-    let (status, sent) =
-        call(&client, reqwest::Method::POST, server.url("/api/v1/send"), &token, Some(json!({"to": [bob], "subject": "From Ada", "text": "hi"}))).await;
+    let (status, sent) = call(
+        &client,
+        reqwest::Method::POST,
+        server.url("/api/v1/send"),
+        &token,
+        Some(json!({"to": [bob], "subject": "From Ada", "text": "hi"})),
+    )
+    .await;
     assert_eq!(status, 201, "{sent}");
     assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10), 1);
     let (_, inbox) = get_json(&client, server.url("/api/v1/mailboxes/INBOX/messages"), &bob_token).await;

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Server, api_client, fresh_user, get_json, rig};
+use mail_parser::MimeHeaders;
 use serde_json::{Value, json};
 
 fn original(user: &str) -> Vec<u8> {
@@ -71,13 +72,17 @@ async fn reply_reply_all_and_forward() {
     assert_eq!(everyone.iter().filter(|e| e.as_str() == "desk@example.org").count(), 1, "no duplicates");
 
     let forward =
-        send(&client, &server, &token, json!({"to": ["frank@example.org"], "text": "FYI", "reference": {"id": id, "action": "forward"}})).await;
+        send(&client, &server, &token, json!({"to": ["frank@example.org"], "text": "FYI", "reference": {"id": id, "action": "forward"}}))
+            .await;
     let raw = parsed_copy(&client, &server, &token, &forward).await;
     let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
     assert_eq!(message.subject(), Some("Fwd: Re: Quarterly numbers"));
     assert_eq!(emails(message.to()), ["frank@example.org"]);
     let text = message.body_text(0).unwrap().to_string();
-    assert!(text.contains("Forwarded message") && text.contains("Subject: Re: Quarterly numbers") && text.contains("Here are the numbers."), "{text}");
+    assert!(
+        text.contains("Forwarded message") && text.contains("Subject: Re: Quarterly numbers") && text.contains("Here are the numbers."),
+        "{text}"
+    );
     let attachment = message.attachment(0).expect("the original's attachment is forwarded");
     assert_eq!(attachment.attachment_name(), Some("q1.csv"));
     assert_eq!(attachment.contents(), b"a,b\r\n1,2");

@@ -76,7 +76,8 @@ async fn attachments_non_ascii_and_bcc_arrive_intact_with_a_copy_in_sent() {
     assert_eq!(names, ["data.bin", "Grüße 📎.txt"]);
     for (attachment, expected) in attachments.iter().zip([binary.clone(), text_file.as_bytes().to_vec()]) {
         let part = attachment["partId"].as_str().unwrap();
-        let bytes = client.get(server.url(&format!("/api/v1/messages/{id}/attachments/{part}"))).bearer_auth(&bob_token).send().await.unwrap();
+        let bytes =
+            client.get(server.url(&format!("/api/v1/messages/{id}/attachments/{part}"))).bearer_auth(&bob_token).send().await.unwrap();
         assert_eq!(bytes.bytes().await.unwrap().to_vec(), expected, "attachment {part} byte for byte");
     }
     assert_eq!(detail["to"][0]["name"], "Bob Bäcker");
@@ -170,11 +171,19 @@ async fn header_injection_and_bad_input_are_refused_before_sending() {
         (json!({"to": [bob], "subject": "Hi\nX-Evil: 1", "text": "x"}), 422, "subject"),
         (json!({"to": [{"name": "Bob\r\nBcc: victim@example.org", "email": bob}], "subject": "Hi", "text": "x"}), 422, "to[0]"),
         (json!({"to": [{"email": format!("{bob}\r\nBcc: victim@example.org")}], "subject": "Hi", "text": "x"}), 422, "to[0]"),
-        (json!({"to": [bob], "subject": "Hi", "text": "x", "attachments": [{"filename": "a\r\n.txt", "content": "aGk="}]}), 422, "attachments[0]"),
+        (
+            json!({"to": [bob], "subject": "Hi", "text": "x", "attachments": [{"filename": "a\r\n.txt", "content": "aGk="}]}),
+            422,
+            "attachments[0]",
+        ),
         (json!({"subject": "Nobody", "text": "x"}), 422, "to"),
         (json!({"to": ["not-an-address"], "subject": "Hi", "text": "x"}), 422, "to[0]"),
         (json!({"to": [bob], "cc": [bob, "a@@b"], "subject": "Hi", "text": "x"}), 422, "cc[1]"),
-        (json!({"to": [bob], "subject": "Hi", "text": "x", "attachments": [{"filename": "a.bin", "content": "%%%"}]}), 400, "attachments[0].content"),
+        (
+            json!({"to": [bob], "subject": "Hi", "text": "x", "attachments": [{"filename": "a.bin", "content": "%%%"}]}),
+            400,
+            "attachments[0].content",
+        ),
         (json!({"to": [bob], "subject": "Hi", "text": "x", "attachments": [{"filename": "big.bin", "content": big}]}), 413, "attachments"),
         (json!({"to": [bob], "subject": "Hi", "text": "x", "reference": {"id": "bm9wZQ", "action": "reply"}}), 422, "reference.id"),
         (json!({"to": [bob], "subject": "Hi", "text": "x", "reference": {"id": "x", "action": "shout"}}), 400, "reference.action"),
@@ -201,12 +210,13 @@ async fn markdown_becomes_a_sanitized_html_alternative() {
     let (_, token) = fresh_user(&server, &client, "md").await;
     let (bob, _) = fresh_user(&server, &client, "mdrc").await;
     let text = "# Plan\n\n**Bold** and _soft_.\n\n- one\n- two\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))\n";
-    let (status, sent) = post(&client, &server, "/api/v1/send", &token, &json!({"to": [bob], "subject": "MD", "text": text, "markdown": true})).await;
+    let (status, sent) =
+        post(&client, &server, "/api/v1/send", &token, &json!({"to": [bob], "subject": "MD", "text": text, "markdown": true})).await;
     assert_eq!(status, 201, "{sent}");
     let copy = raw(&client, &server, &token, sent["sentId"].as_str().unwrap()).await;
     let parsed = mail_parser::MessageParser::default().parse(&copy).expect("parses");
     let html = parsed.body_html(0).expect("an HTML alternative").to_string();
     assert!(html.contains("<strong>Bold</strong>") && html.contains("<li>one</li>"), "{html}");
     assert!(!html.to_lowercase().contains("<script") && !html.contains("javascript:"), "{html}");
-    assert_eq!(parsed.body_text(0).expect("plain text").trim_end(), text.trim_end(), "the source is the plain text");
+    assert_eq!(parsed.body_text(0).expect("plain text").replace("\r\n", "\n").trim_end(), text.trim_end(), "the source is the plain text");
 }

@@ -27,6 +27,17 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/messages/batch", "post"),
         ("/api/v1/search", "get"),
         ("/api/v1/openapi.json", "get"),
+        ("/api/v1/send", "post"),
+        ("/api/v1/drafts", "post"),
+        ("/api/v1/drafts/{id}", "get"),
+        ("/api/v1/drafts/{id}", "put"),
+        ("/api/v1/drafts/{id}", "delete"),
+        ("/api/v1/drafts/{id}/send", "post"),
+        ("/api/v1/identities", "get"),
+        ("/api/v1/identities", "post"),
+        ("/api/v1/identities/{id}", "patch"),
+        ("/api/v1/identities/{id}", "delete"),
+        ("/api/v1/contacts", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in expected {

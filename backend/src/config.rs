@@ -361,7 +361,10 @@ mod tests {
     fn smtp_login_patterns() {
         let base = [("LETTERBOX_IMAP", "imaps://mail.example.com")];
         let config = load(&base).unwrap();
-        assert_eq!((config.smtp_login("ann@example.com"), config.smtp_saves_sent, config.max_attachment_bytes), ("ann@example.com".into(), false, 25 << 20));
+        assert_eq!(
+            (config.smtp_login("ann@example.com"), config.smtp_saves_sent, config.max_attachment_bytes),
+            ("ann@example.com".into(), false, 25 << 20)
+        );
         for (pattern, expected) in [("%l", "ann"), ("%d/%l", "example.com/ann"), ("%u", "ann@example.com")] {
             let config = load(&[base[0], ("LETTERBOX_SMTP_USERNAME", pattern), ("LETTERBOX_SMTP_SAVES_SENT", "yes")]).unwrap();
             assert_eq!(config.smtp_login("ann@example.com"), expected, "{pattern}");

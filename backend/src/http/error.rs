@@ -19,8 +19,9 @@ pub struct AppError {
     /// The request field at fault, when there is one.
     pub field: Option<String>,
     pub retry_after: Option<u64>,
-    /// Extra members of the problem document (the SMTP reply, where a draft was kept).
-    pub extra: ProblemExtra,
+    /// Extra members of the problem document (the SMTP reply, where a draft was kept); boxed
+    /// because most errors have none and every `Result` carries the size of this type.
+    pub extra: Option<Box<ProblemExtra>>,
 }
 
 /// Members a problem document carries beyond RFC 9457's own, for failed sends.
@@ -57,7 +58,7 @@ pub struct Problem {
 impl AppError {
     /// A problem with the given status, type slug, title and detail.
     pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, slug, title, detail: detail.into(), field: None, retry_after: None, extra: ProblemExtra::default() }
+        Self { status, slug, title, detail: detail.into(), field: None, retry_after: None, extra: None }
     }
 
     /// 400 for a malformed request, naming the field.
@@ -88,7 +89,7 @@ impl AppError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             field: self.field.clone(),
-            extra: self.extra.clone(),
+            extra: self.extra.as_deref().cloned().unwrap_or_default(),
         }
     }
 
@@ -134,22 +135,26 @@ impl From<ServiceError> for AppError {
                 field: Some(field),
                 ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-message", "The message cannot be used", detail)
             },
-            ServiceError::TooLarge { field, detail } => Self {
-                field: Some(field),
-                ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", detail)
-            },
+            ServiceError::TooLarge { field, detail } => {
+                Self { field: Some(field), ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", detail) }
+            }
             ServiceError::SendFailed { error, saved_draft } => {
                 let kept = match &saved_draft {
                     Some(_) => "; the message was kept in Drafts",
                     None => "; the message could not be kept in Drafts either, so copy your text before leaving",
                 };
                 Self {
-                    extra: ProblemExtra {
+                    extra: Some(Box::new(ProblemExtra {
                         smtp_code: error.reply_code(),
                         draft_id: saved_draft.as_ref().map(|id| id.encode()),
                         draft_mailbox_id: saved_draft.as_ref().map(|id| crate::mail::MailboxId::from_path(&id.mailbox).to_string()),
-                    },
-                    ..Self::new(StatusCode::BAD_GATEWAY, "smtp-failed", "The mail server did not accept the message", format!("{error}{kept}"))
+                    })),
+                    ..Self::new(
+                        StatusCode::BAD_GATEWAY,
+                        "smtp-failed",
+                        "The mail server did not accept the message",
+                        format!("{error}{kept}"),
+                    )
                 }
             }
             ServiceError::NotConfigured(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "not-configured", "Not configured", detail),

@@ -16,7 +16,6 @@ const MAX_FIELD_BYTES: usize = 2 * 1024 * 1024;
 /// A file part, waiting on disk; the file is removed when this is dropped.
 #[derive(Debug)]
 pub struct UploadedFile {
-    pub field: String,
     pub filename: String,
     pub content_type: String,
     pub size: usize,
@@ -68,7 +67,7 @@ impl Upload {
                 Some(filename) => {
                     let content_type = part.content_type().unwrap_or("application/octet-stream").to_string();
                     let path = spool_dir.join(format!("upload-{}", crate::auth::random_id()));
-                    let mut file = UploadedFile { field: name, filename, content_type, size: 0, path };
+                    let mut file = UploadedFile { filename, content_type, size: 0, path };
                     let mut out = tokio::fs::File::create(&file.path).await.map_err(|e| internal(&e))?;
                     while let Some(chunk) = part.chunk().await.map_err(bad_multipart)? {
                         total_files += chunk.len();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Letterbox, ServiceError, UserSession, now_unix};
 use crate::mail::compose::{
     BuildOptions, ComposeError, Composition, OutgoingAttachment, ReplyAction, ReplyContext, build_message, new_message_id, prefill,
-    render_markdown, validate,
+    render_markdown, validate, validate_draft,
 };
 use crate::mail::parse::{ParsedMessage, parse_message, part_content};
 use crate::mail::{EmailAddress, MessageId, Role};
@@ -116,13 +116,25 @@ impl Letterbox {
     pub async fn reply_prefill(&self, session: &UserSession, reference: &Reference) -> Result<ReplyStart, ServiceError> {
         let (_, original) = self.reference_original(session, &reference.id).await?;
         let own = self.own_addresses(session).await?;
-        let filled = prefill(&ReplyContext { original: &original, own_addresses: &own, action: reference.action });
+        let filled =
+            prefill(&ReplyContext { original: &original, own_addresses: &own, action: reference.action, utc_offset: time::UtcOffset::UTC });
         let forwarded = if reference.action == ReplyAction::Forward {
-            original.attachments.iter().filter(|a| is_forwarded(a)).map(|a| a.filename.clone().unwrap_or_else(|| format!("part-{}", a.part_id))).collect()
+            original
+                .attachments
+                .iter()
+                .filter(|a| is_forwarded(a))
+                .map(|a| a.filename.clone().unwrap_or_else(|| format!("part-{}", a.part_id)))
+                .collect()
         } else {
             Vec::new()
         };
-        Ok(ReplyStart { to: filled.to, cc: filled.cc, subject: filled.subject, quoted_text: filled.quoted_text, forwarded_attachments: forwarded })
+        Ok(ReplyStart {
+            to: filled.to,
+            cc: filled.cc,
+            subject: filled.subject,
+            quoted_text: filled.quoted_text,
+            forwarded_attachments: forwarded,
+        })
     }
 
     /// Checks a request and turns it into a composition: identity, reference prefill, quote,
@@ -148,7 +160,12 @@ impl Letterbox {
         if let Some(reference) = &request.reference {
             let (raw, original) = self.reference_original(session, &reference.id).await?;
             let own = self.own_addresses(session).await?;
-            let filled = prefill(&ReplyContext { original: &original, own_addresses: &own, action: reference.action });
+            let filled = prefill(&ReplyContext {
+                original: &original,
+                own_addresses: &own,
+                action: reference.action,
+                utc_offset: time::UtcOffset::UTC,
+            });
             let no_recipients = composition.to.is_empty() && composition.cc.is_empty() && composition.bcc.is_empty();
             if no_recipients && reference.action != ReplyAction::Forward {
                 composition.to = filled.to;
@@ -165,7 +182,11 @@ impl Letterbox {
             if reference.action == ReplyAction::Forward {
                 if request.forward_as_attachment {
                     let name = format!("{}.eml", safe_file_stem(&original.headers.subject));
-                    composition.attachments.push(OutgoingAttachment { filename: name, content_type: "message/rfc822".into(), content: raw });
+                    composition.attachments.push(OutgoingAttachment {
+                        filename: name,
+                        content_type: "message/rfc822".into(),
+                        content: raw,
+                    });
                 } else if request.include_original_attachments {
                     composition.attachments.extend(original_attachments(&raw, &original));
                 }
@@ -185,13 +206,11 @@ impl Letterbox {
                 ),
             });
         }
-        if for_draft && composition.to.is_empty() && composition.cc.is_empty() && composition.bcc.is_empty() {
-            // A draft may have no recipient yet; everything else must be as valid as for sending.
-            let mut probe = composition.clone();
-            probe.to.push(EmailAddress { name: None, email: "draft@example.invalid".into() });
-            validate(&probe)?;
+        // A draft may have no recipient yet; everything else must be as valid as for sending.
+        if for_draft {
+            validate_draft(&composition)?
         } else {
-            validate(&composition)?;
+            validate(&composition)?
         }
         Ok(Prepared { composition, reference: request.reference, markdown: request.markdown })
     }
@@ -210,7 +229,8 @@ impl Letterbox {
         };
         let composition = &prepared.composition;
         let message_id = new_message_id(&composition.from.email);
-        let options = BuildOptions { message_id: message_id.clone(), date: now_unix(), include_bcc: false, extra_headers: Vec::new(), draft: false };
+        let options =
+            BuildOptions { message_id: message_id.clone(), date: now_unix(), include_bcc: false, extra_headers: Vec::new(), draft: false };
         let bytes = build_message(composition, &options)?;
         let mut recipients: Vec<String> = Vec::new();
         for address in composition.to.iter().chain(&composition.cc).chain(&composition.bcc) {

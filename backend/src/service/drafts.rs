@@ -40,7 +40,8 @@ impl Letterbox {
         self.check_in_drafts(session, id).await?;
         let raw = self.raw_message(session, id).await?;
         let stored = parse_draft(&raw);
-        let header = |name: &str| stored.extra_headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.trim());
+        let header =
+            |name: &str| stored.extra_headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.trim());
         let reference = header(REFERENCE_HEADER).and_then(parse_reference);
         let markdown = header(MARKDOWN_HEADER).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
         Ok(DraftView { id: id.clone(), composition: stored.composition, reference, markdown })
@@ -48,7 +49,12 @@ impl Letterbox {
 
     /// Sends a draft as it is stored, then removes it. The From address must still be one of
     /// the user's identities. A failed send leaves the draft where it is.
-    pub async fn send_draft(&self, session: &UserSession, id: &MessageId, idempotency_key: Option<&str>) -> Result<SendOutcome, ServiceError> {
+    pub async fn send_draft(
+        &self,
+        session: &UserSession,
+        id: &MessageId,
+        idempotency_key: Option<&str>,
+    ) -> Result<SendOutcome, ServiceError> {
         let work = async {
             let draft = self.get_draft(session, id).await?;
             let identity = self.sending_identity(session, Some(&draft.composition.from.email)).await?;

@@ -54,7 +54,13 @@ impl Letterbox {
     /// Runs `work` once per (user, key). A repeat of the same request gets the stored outcome; a
     /// different request with the same key → 422; a repeat while the first still runs → 409.
     /// A failed attempt sent nothing, so its key is released and a retry may try again.
-    pub(super) async fn idempotent<F>(&self, session: &UserSession, key: &str, fingerprint: &str, work: F) -> Result<SendOutcome, ServiceError>
+    pub(super) async fn idempotent<F>(
+        &self,
+        session: &UserSession,
+        key: &str,
+        fingerprint: &str,
+        work: F,
+    ) -> Result<SendOutcome, ServiceError>
     where
         F: Future<Output = Result<SendOutcome, ServiceError>>,
     {

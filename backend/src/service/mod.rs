@@ -4,8 +4,8 @@
 pub mod compose;
 pub mod drafts;
 mod error;
-mod identities;
 mod idempotency;
+mod identities;
 mod mailboxes;
 pub mod messages;
 pub mod render;
@@ -19,8 +19,8 @@ use std::sync::Arc;
 pub use compose::{OutgoingRequest, Reference, ReplyStart, SendOutcome};
 pub use drafts::DraftView;
 pub use error::ServiceError;
-pub use identities::{Contact, Identity, IdentityChanges};
 pub use idempotency::check_key as check_idempotency_key;
+pub use identities::{Contact, Identity, IdentityChanges};
 pub use sessions::{LoginRequest, NewLogin, ServerInfo, UserSession};
 
 use crate::auth::{CsrfKey, LoginThrottle, TokenSigner};

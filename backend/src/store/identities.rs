@@ -84,7 +84,8 @@ impl Store {
 
     /// Deletes one of the user's identities; returns whether it existed.
     pub async fn delete_identity(&self, username: &str, id: &str) -> Result<bool, StoreError> {
-        let result = sqlx::query("DELETE FROM identities WHERE id = ? AND username = ?").bind(id).bind(username).execute(&self.pool).await?;
+        let result =
+            sqlx::query("DELETE FROM identities WHERE id = ? AND username = ?").bind(id).bind(username).execute(&self.pool).await?;
         Ok(result.rows_affected() == 1)
     }
 

@@ -2,8 +2,8 @@
 //! PostgreSQL can follow.
 
 mod contacts;
-mod identities;
 mod idempotency;
+mod identities;
 mod sessions;
 
 use std::str::FromStr;
@@ -12,8 +12,8 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 pub use contacts::ContactRecord;
-pub use identities::IdentityRecord;
 pub use idempotency::KeyState;
+pub use identities::IdentityRecord;
 pub use sessions::{NewSession, SessionRecord};
 
 /// A database failure. Details go to the log, never to users.

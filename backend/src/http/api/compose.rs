@@ -140,7 +140,11 @@ pub async fn create_draft(State(state): State<AppState>, ApiUser(user): ApiUser,
 #[utoipa::path(get, path = "/api/v1/drafts/{id}", tag = "drafts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Draft (message) id")),
     responses((status = 200, description = "OK", body = Draft), (status = 404, description = "No such draft", body = Problem, content_type = "application/problem+json")))]
-pub async fn get_draft(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<axum::Json<Draft>, AppError> {
+pub async fn get_draft(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Draft>, AppError> {
     let view = state.letterbox.get_draft(&user, &parse_message_id(&id)?).await?;
     Ok(axum::Json(draft_json(view)))
 }
@@ -222,4 +226,3 @@ fn draft_json(view: DraftView) -> Draft {
         reference: view.reference.map(|r| DraftReference { id: r.id.encode(), action: action_name(r.action).to_string() }),
     }
 }
-

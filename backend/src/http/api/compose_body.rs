@@ -14,8 +14,8 @@ use crate::http::upload::Upload;
 use crate::mail::EmailAddress;
 use crate::mail::compose::{OutgoingAttachment, parse_address, parse_address_list};
 use crate::service::drafts::parse_action;
-use crate::service::{OutgoingRequest, Reference};
 use crate::service::messages::parse_message_id;
+use crate::service::{OutgoingRequest, Reference};
 
 /// An address: `"a@example.com"`, `"Ann <a@example.com>"` or `{"name","email"}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -118,9 +118,13 @@ impl FromRequest<AppState> for ComposeBody {
 
 /// Builds a message from plain form fields (`to`, `subject`, `text`, `reference.id`, ...).
 fn message_from_fields(upload: &Upload) -> Result<MessageInput, AppError> {
-    let list = |name: &str| upload.all(name).into_iter().filter(|v| !v.trim().is_empty()).map(|v| AddressInput::Text(v.to_string())).collect();
+    let list =
+        |name: &str| upload.all(name).into_iter().filter(|v| !v.trim().is_empty()).map(|v| AddressInput::Text(v.to_string())).collect();
     let flag = |name: &str| upload.field(name).map(|v| matches!(v.trim(), "true" | "1" | "on" | "yes"));
-    let reference = match (upload.field("reference.id").or(upload.field("referenceId")), upload.field("reference.action").or(upload.field("referenceAction"))) {
+    let reference = match (
+        upload.field("reference.id").or(upload.field("referenceId")),
+        upload.field("reference.action").or(upload.field("referenceAction")),
+    ) {
         (Some(id), Some(action)) if !id.is_empty() => Some(ReferenceInput { id: id.to_string(), action: action.to_string() }),
         (Some(id), None) if !id.is_empty() => return Err(AppError::invalid("reference.action", "give reply, replyAll or forward")),
         _ => None,
@@ -158,11 +162,14 @@ impl ComposeBody {
         }
         let reference = match message.reference {
             Some(reference) => {
-                let id = parse_message_id(&reference.id).map_err(|_| {
-                    AppError::from(crate::service::ServiceError::Unprocessable { field: "reference.id".into(), detail: "not a message id".into() })
-                })?;
                 let action = parse_action(&reference.action)
                     .ok_or_else(|| AppError::invalid("reference.action", "use reply, replyAll or forward"))?;
+                let id = parse_message_id(&reference.id).map_err(|_| {
+                    AppError::from(crate::service::ServiceError::Unprocessable {
+                        field: "reference.id".into(),
+                        detail: "not a message id".into(),
+                    })
+                })?;
                 Some(Reference { id, action })
             }
             None => None,
@@ -189,8 +196,10 @@ impl ComposeBody {
 /// Decodes base64 with or without padding; line breaks (MIME style) are tolerated.
 fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const LENIENT: GeneralPurpose =
-        GeneralPurpose::new(&base64::alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
     LENIENT.decode(text.as_bytes()).or_else(|err| {
         if text.bytes().any(|b| b.is_ascii_whitespace()) {
             let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();

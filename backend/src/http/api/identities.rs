@@ -120,7 +120,11 @@ pub async fn update_identity(
         (status = 404, description = "No such identity", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It is the only identity", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete_identity(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete_identity(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     state.letterbox.delete_identity(&user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -128,6 +132,7 @@ pub async fn delete_identity(State(state): State<AppState>, ApiUser(user): ApiUs
 /// Query of the contact suggestions.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ContactQuery {
     /// Part of a name or address; empty lists the most used.
     #[serde(default)]

@@ -81,7 +81,11 @@ fn signature_block(signature: &str) -> String {
 }
 
 /// `GET /compose`: the form, prefilled for a reply, forward or draft.
-pub async fn compose_page(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<ComposeQuery>) -> Result<Response, HtmlError> {
+pub async fn compose_page(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(query): Query<ComposeQuery>,
+) -> Result<Response, HtmlError> {
     let mut form = FormState { back: safe_back(query.back.as_deref()), ..FormState::default() };
     let identities = state.letterbox.list_identities(&user).await?;
     let signature = identities.first().map(|i| signature_block(&i.signature)).unwrap_or_default();
@@ -89,7 +93,8 @@ pub async fn compose_page(State(state): State<AppState>, WebUser(user): WebUser,
         let id = parse_message_id(draft)?;
         load_draft(&state, &user, &id, &mut form, true).await?;
     } else if let Some(reply) = query.reply.as_deref() {
-        let action = parse_action(query.action.as_deref().unwrap_or("reply")).ok_or_else(|| AppError::invalid("action", "use reply, replyAll or forward"))?;
+        let action = parse_action(query.action.as_deref().unwrap_or("reply"))
+            .ok_or_else(|| AppError::invalid("action", "use reply, replyAll or forward"))?;
         let reference = Reference { id: parse_message_id(reply)?, action };
         let start = state.letterbox.reply_prefill(&user, &reference).await?;
         form.to = join(&start.to);
@@ -240,7 +245,9 @@ pub async fn compose_submit(State(state): State<AppState>, WebUser(user): WebUse
                         .collect();
                     Ok(axum::Json(serde_json::json!({ "draftId": id.encode(), "attachments": attachments })).into_response())
                 }
-                Ok(id) => Ok(Redirect::to(&format!("/compose?draft={}&notice=saved&back={}", id.encode(), encode(&form.back))).into_response()),
+                Ok(id) => {
+                    Ok(Redirect::to(&format!("/compose?draft={}&notice=saved&back={}", id.encode(), encode(&form.back))).into_response())
+                }
                 Err(error) if intent == "autosave" => Err(HtmlError(error.into())),
                 Err(error) => fail(&state, &user, form, error.into()).await,
             }

@@ -116,7 +116,7 @@ pub struct IdentityOption {
 }
 
 /// An attachment already stored with the draft being edited.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct KeptAttachment {
     pub index: usize,
     pub name: String,

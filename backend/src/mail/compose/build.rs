@@ -154,10 +154,14 @@ fn body(c: &Composition) -> MimePart<'_> {
 }
 
 fn attachment(a: &OutgoingAttachment) -> MimePart<'_> {
-    let kind = a.content_type.to_ascii_lowercase();
+    let (kind, params) =
+        super::validate::split_content_type(&a.content_type).unwrap_or_else(|| (a.content_type.to_ascii_lowercase(), Vec::new()));
     let mut content_type = ContentType::new(kind.clone());
+    for (name, value) in params.iter().filter(|(name, _)| name != "name") {
+        content_type = content_type.attribute(name.clone(), value.clone());
+    }
     // Text without a charset reads as US-ASCII; say UTF-8 when it is.
-    if kind.starts_with("text/") && std::str::from_utf8(&a.content).is_ok() {
+    if kind.starts_with("text/") && !params.iter().any(|(name, _)| name == "charset") && std::str::from_utf8(&a.content).is_ok() {
         content_type = content_type.attribute("charset", "utf-8");
     }
     // `name` on Content-Type as well, for the clients that only look there.
