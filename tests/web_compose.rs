@@ -123,3 +123,20 @@ async fn compose_send_reply_and_drafts_without_javascript() {
     assert!(reply.contains("value=\"Re: "), "subject prefilled");
     assert!(reply.contains("wrote:"), "the quote is in the text");
 }
+
+#[tokio::test]
+async fn attachments_over_the_limit_bring_the_form_back_filled_in() {
+    let server = Server::start_tweaked(|config| config.max_attachment_bytes = 1 << 20).await;
+    let (client, user) = logged_in(&server, "webbig").await;
+    let html = client.get(server.url("/compose")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&html);
+    let big = reqwest::multipart::Part::bytes(vec![1u8; (1 << 20) + 5000]).file_name("big.bin");
+    let post =
+        form(&csrf, &[("intent", "send"), ("to", "someone@example.org")]).part("attachments", big).text("subject", "Too big to send");
+    let response = client.post(server.url("/compose")).multipart(post).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("id=\"compose-error\"") && html.contains("at most 1 MB"), "says why");
+    assert!(html.contains("value=\"Too big to send\""), "a field after the file part is still there");
+    assert_eq!(rig().mailbox_counts(&user, "Sent").0, 0);
+}

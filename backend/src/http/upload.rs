@@ -41,6 +41,9 @@ impl Drop for UploadedFile {
 pub struct Upload {
     pub fields: Vec<(String, String)>,
     pub files: Vec<UploadedFile>,
+    /// Files went over the limit: they were dropped, the text fields were still read (so a
+    /// form can come back filled in).
+    pub oversize: bool,
 }
 
 impl Upload {
@@ -55,8 +58,9 @@ impl Upload {
     }
 
     /// Reads a multipart body: text parts as fields, parts with a file name to files in
-    /// `spool_dir`. Files over `max_file_bytes` in total → 413 naming `attachments`. Empty file
-    /// inputs (a form submitted without choosing a file) are skipped.
+    /// `spool_dir`. Files over `max_file_bytes` in total are dropped and `oversize` is set (see
+    /// [`Upload::require_within_limit`]). Empty file inputs (a form submitted without choosing a
+    /// file) are skipped.
     pub async fn read(mut multipart: Multipart, spool_dir: &std::path::Path, max_file_bytes: usize) -> Result<Self, AppError> {
         tokio::fs::create_dir_all(spool_dir).await.map_err(|e| internal(&e))?;
         let mut upload = Upload::default();
@@ -72,12 +76,18 @@ impl Upload {
                     while let Some(chunk) = part.chunk().await.map_err(bad_multipart)? {
                         total_files += chunk.len();
                         if total_files > max_file_bytes {
-                            return Err(too_large(max_file_bytes));
+                            // Keep reading (and discarding) so the fields after it still arrive.
+                            upload.oversize = true;
+                            continue;
                         }
                         file.size += chunk.len();
                         out.write_all(&chunk).await.map_err(|e| internal(&e))?;
                     }
                     out.flush().await.map_err(|e| internal(&e))?;
+                    if upload.oversize {
+                        upload.files.clear();
+                        continue;
+                    }
                     if file.filename.is_empty() {
                         if file.size == 0 {
                             continue; // a file input left empty
@@ -100,6 +110,13 @@ impl Upload {
             }
         }
         Ok(upload)
+    }
+}
+
+impl Upload {
+    /// 413 naming `attachments` when the files went over `max_file_bytes`.
+    pub fn require_within_limit(&self, max_file_bytes: usize) -> Result<(), AppError> {
+        if self.oversize { Err(too_large(max_file_bytes)) } else { Ok(()) }
     }
 }
 

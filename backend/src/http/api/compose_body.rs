@@ -108,6 +108,7 @@ impl FromRequest<AppState> for ComposeBody {
         let multipart = Multipart::from_request(request, state).await.map_err(|e| AppError::invalid("body", e.body_text()))?;
         let config = state.config();
         let upload = Upload::read(multipart, &config.data_dir.join("spool"), config.max_attachment_bytes).await?;
+        upload.require_within_limit(config.max_attachment_bytes)?;
         let message = match upload.field("message") {
             Some(json) => serde_json::from_str(json).map_err(|e| AppError::invalid("message", e.to_string()))?,
             None => message_from_fields(&upload)?,

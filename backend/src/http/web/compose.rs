@@ -207,6 +207,9 @@ pub async fn compose_submit(State(state): State<AppState>, WebUser(user): WebUse
         }
         return Ok(Redirect::to(&form.back).into_response());
     }
+    if let Err(error) = upload.require_within_limit(config.max_attachment_bytes) {
+        return fail(&state, &user, form, error).await;
+    }
     let request = match build_request(&state, &user, &form, upload).await {
         Ok(request) => request,
         Err(error) => return fail(&state, &user, form, error).await,
