@@ -212,3 +212,35 @@ async fn pool_never_exceeds_its_per_user_maximum() {
     let connections = rig().doveadm(&["who", "-1", &user]).lines().filter(|l| l.contains(&user)).count();
     assert!(connections <= 2, "{connections} IMAP connections for one user");
 }
+
+#[tokio::test]
+async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
+    let server = Server::start_tweaked(|c| {
+        c.pool_max_per_user = 1;
+        c.pool_wait = std::time::Duration::from_millis(1);
+    })
+    .await;
+    let (user, password) = rig().new_user("busy");
+    rig().fill(&user, 1500, "INBOX");
+    let client = api_client();
+    let token = server.login(&client, &user, &password).await;
+    // A full-text search keeps the one connection busy for a while; the rest cannot wait.
+    let url = server.url("/api/v1/mailboxes/INBOX/messages?q=zzyzx-not-there");
+    let requests = (0..10).map(|_| client.get(&url).bearer_auth(&token).send());
+    let responses = futures::future::join_all(requests).await;
+    let mut statuses = Vec::new();
+    for response in responses {
+        let response = response.unwrap();
+        let status = response.status().as_u16();
+        if status == 503 {
+            let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!(retry_after >= 1);
+            let problem: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(problem["type"], "urn:letterbox:problem:busy", "{problem}");
+        }
+        statuses.push(status);
+    }
+    assert!(statuses.contains(&200), "the first request is served: {statuses:?}");
+    assert!(statuses.contains(&503), "the others are told to come back: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
+}

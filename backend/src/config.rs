@@ -104,6 +104,8 @@ pub struct Config {
     pub pool_max_per_user: usize,
     pub pool_idle_timeout: Duration,
     pub imap_timeout: Duration,
+    /// How long a request waits for one of its user's busy IMAP connections before 503.
+    pub pool_wait: Duration,
     /// Memory for cached sorted UID lists (all users together).
     pub sort_cache_bytes: usize,
     /// How the SMTP username is made from the login name: `%u` whole login, `%l` its local part,
@@ -131,6 +133,7 @@ struct FileConfig {
     pool_max_per_user: Option<usize>,
     pool_idle_timeout_secs: Option<u64>,
     imap_timeout_secs: Option<u64>,
+    pool_wait_secs: Option<u64>,
     sort_cache_mb: Option<u64>,
     smtp_username: Option<String>,
     smtp_saves_sent: Option<bool>,
@@ -160,6 +163,7 @@ lower case without the LETTERBOX_ prefix):
   LETTERBOX_POOL_MAX_PER_USER  IMAP connections kept per user           [default: 3]
   LETTERBOX_POOL_IDLE_SECS     close pooled IMAP connections idle this long [default: 300]
   LETTERBOX_IMAP_TIMEOUT_SECS  connect/login/command timeout            [default: 30]
+  LETTERBOX_POOL_WAIT_SECS     wait this long for a free IMAP connection, then 503 [default: 10]
   LETTERBOX_SORT_CACHE_MB      memory for cached sorted message lists   [default: 64]
   RUST_LOG                     log filter                               [default: info]";
 
@@ -235,6 +239,7 @@ impl Config {
         let pool_max_per_user = number("LETTERBOX_POOL_MAX_PER_USER", file_config.pool_max_per_user.map(|v| v as u64), 3, 1)? as usize;
         let pool_idle_timeout = Duration::from_secs(number("LETTERBOX_POOL_IDLE_SECS", file_config.pool_idle_timeout_secs, 300, 1)?);
         let imap_timeout = Duration::from_secs(number("LETTERBOX_IMAP_TIMEOUT_SECS", file_config.imap_timeout_secs, 30, 1)?);
+        let pool_wait = Duration::from_secs(number("LETTERBOX_POOL_WAIT_SECS", file_config.pool_wait_secs, 10, 1)?);
         let sort_cache_bytes = number("LETTERBOX_SORT_CACHE_MB", file_config.sort_cache_mb, 64, 0)? as usize * 1024 * 1024;
         let max_attachment_bytes = number("LETTERBOX_MAX_ATTACHMENTS_MB", file_config.max_attachments_mb, 25, 1)? as usize * 1024 * 1024;
         let smtp_username = get("LETTERBOX_SMTP_USERNAME", file_config.smtp_username).map(|raw| raw.trim().to_string());
@@ -261,6 +266,7 @@ impl Config {
             pool_max_per_user,
             pool_idle_timeout,
             imap_timeout,
+            pool_wait,
             sort_cache_bytes,
             smtp_username,
             smtp_saves_sent,

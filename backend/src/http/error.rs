@@ -165,6 +165,10 @@ impl From<ServiceError> for AppError {
             ServiceError::Refused(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "mail-server-refused", "The mail server refused", detail)
             }
+            ServiceError::MailServer(ImapError::Busy { retry_after }) => Self {
+                retry_after: Some(retry_after),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Too many requests at once", detail)
+            },
             ServiceError::MailServer(ImapError::Timeout(_)) => {
                 Self::new(StatusCode::GATEWAY_TIMEOUT, "mail-server-timeout", "The mail server did not answer", detail)
             }

@@ -29,6 +29,9 @@ pub enum ImapError {
     /// The server answered BAD to a command, or said something we could not parse.
     #[error("the mail server reported a protocol error: {0}")]
     Protocol(String),
+    /// Every connection this user may open is busy and none came free in time.
+    #[error("all of your mail server connections are busy; try again in {retry_after} s")]
+    Busy { retry_after: u64 },
     /// The caller gave input that cannot be sent (e.g. CR/LF in a mailbox name).
     #[error("invalid input: {0}")]
     InvalidInput(String),

@@ -30,6 +30,8 @@ pub struct ImapPool {
     max_per_user: usize,
     idle_timeout: Duration,
     op_timeout: Duration,
+    /// How long a request waits for a busy user's connection before giving up (503).
+    wait_timeout: Duration,
     key_salt: hmac::Key,
     users: Mutex<HashMap<PoolKey, Arc<UserPool>>>,
 }
@@ -40,7 +42,14 @@ impl ImapPool {
     pub fn new(connector: ImapConnector, max_per_user: usize, idle_timeout: Duration, op_timeout: Duration) -> Self {
         let rng = ring::rand::SystemRandom::new();
         let key_salt = hmac::Key::generate(hmac::HMAC_SHA256, &rng).expect("system randomness is available");
-        Self { connector, max_per_user, idle_timeout, op_timeout, key_salt, users: Mutex::new(HashMap::new()) }
+        let wait_timeout = Duration::from_secs(10);
+        Self { connector, max_per_user, idle_timeout, op_timeout, wait_timeout, key_salt, users: Mutex::new(HashMap::new()) }
+    }
+
+    /// Sets how long a request waits for one of its user's connections (default 10 s).
+    pub fn with_wait(mut self, wait_timeout: Duration) -> Self {
+        self.wait_timeout = wait_timeout;
+        self
     }
 
     /// The connector, for callers that need a one-off connection (login checks).
@@ -78,7 +87,12 @@ impl ImapPool {
         F: for<'c> FnMut(&'c mut ImapConnection) -> BoxFuture<'c, Result<T, ImapError>>,
     {
         let user = self.user(self.key(credentials));
-        let _permit = user.permits.clone().acquire_owned().await.expect("pool semaphores are never closed");
+        // Tokio's semaphore is fair (first come, first served); a request that cannot get a
+        // connection in time is told to come back instead of hanging.
+        let _permit = match tokio::time::timeout(self.wait_timeout, user.permits.clone().acquire_owned()).await {
+            Ok(permit) => permit.expect("pool semaphores are never closed"),
+            Err(_) => return Err(ImapError::Busy { retry_after: self.wait_timeout.as_secs().clamp(1, 30) }),
+        };
         let reused = self.take_idle(&user);
         let was_reused = reused.is_some();
         let mut connection = match reused {
