@@ -38,6 +38,8 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/identities/{id}", "patch"),
         ("/api/v1/identities/{id}", "delete"),
         ("/api/v1/contacts", "get"),
+        ("/api/v1/mailboxes/{id}/changes", "get"),
+        ("/api/v1/events", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in expected {

@@ -3,6 +3,9 @@
 
 mod common;
 
+use std::time::Duration;
+
+use common::live::{RawImap, SseReader};
 use common::{Server, api_client, rig};
 
 #[tokio::test]
@@ -43,5 +46,29 @@ async fn stale_pooled_connection_is_replaced_transparently() {
     assert_eq!(after.status(), 200, "{}", after.text().await.unwrap_or_default());
 }
 
-/// The two tests both stop Dovecot; they must not overlap.
+#[tokio::test]
+async fn event_stream_survives_a_dovecot_restart() {
+    // The watcher's IDLE connection dies with Dovecot; it reconnects with backoff, catches up
+    // from its last modification sequence, and the open event stream goes on.
+    let _guard = RIG_LOCK.lock().await;
+    let server = Server::start().await;
+    let rig = rig();
+    let (user, password) = rig.new_user("idle");
+    let client = api_client();
+    let token = server.login(&client, &user, &password).await;
+    let response = client.get(server.url("/api/v1/events")).bearer_auth(&token).send().await.unwrap();
+    let mut events = SseReader::new(response);
+    events.expect("ready", Duration::from_secs(10)).await;
+    rig.dovecot("stop");
+    rig.dovecot("start");
+    let mut other = RawImap::login(rig.imap_port(), &user, &password).await;
+    other.append("INBOX", b"From: a@example.org\r\nSubject: after the restart\r\n\r\nhi\r\n").await;
+    let new = events.expect("message.new", Duration::from_secs(30)).await;
+    let id = new.data["ids"][0].as_str().expect("an id").to_string();
+    let detail: serde_json::Value =
+        client.get(server.url(&format!("/api/v1/messages/{id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["subject"], "after the restart");
+}
+
+/// The tests here stop Dovecot; they must not overlap.
 static RIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -54,7 +54,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let store = Store::open(&config.database_url).await?;
     let tls = imap::client_config(config.ca_file.as_deref()).map_err(StartError::Tls)?;
     let connector = ImapConnector::new(config.imap.clone(), tls, config.imap_timeout);
-    let pool = Arc::new(ImapPool::new(connector, config.pool_max_per_user, config.pool_idle_timeout, config.imap_timeout).with_wait(config.pool_wait));
+    let pool = Arc::new(
+        ImapPool::new(connector, config.pool_max_per_user, config.pool_idle_timeout, config.imap_timeout).with_wait(config.pool_wait),
+    );
     pool.spawn_reaper();
     let smtp = config
         .smtp
@@ -67,6 +69,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         store,
         pool,
         smtp,
+        events: service::events::EventHub::default(),
         signer: TokenSigner::new(&server_key),
         csrf: CsrfKey::new(&server_key),
         throttle: LoginThrottle::new(ThrottlePolicy::default()),

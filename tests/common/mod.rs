@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use letterbox::config::Config;
 
+pub mod live;
+
 /// A running mail rig and what start.sh reported about it.
 pub struct Rig {
     pub dir: PathBuf,

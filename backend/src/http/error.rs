@@ -157,6 +157,7 @@ impl From<ServiceError> for AppError {
                     )
                 }
             }
+            ServiceError::CannotSync(_) => Self::new(StatusCode::CONFLICT, "cannot-calculate-changes", "Reload needed", detail),
             ServiceError::NotConfigured(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "not-configured", "Not configured", detail),
             ServiceError::NotFound(_) => Self::not_found(detail),
             ServiceError::StaleId(_) => Self::new(StatusCode::NOT_FOUND, "stale-message-id", "Message id is stale", detail),

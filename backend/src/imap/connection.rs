@@ -39,6 +39,8 @@ pub struct ImapConnection {
     pub(super) last_used: Instant,
     /// The mailbox currently selected on this connection, to skip redundant SELECTs.
     pub(super) selected: Option<super::messages::Selected>,
+    /// QRESYNC was enabled (it changes EXPUNGE into VANISHED for the rest of the session).
+    pub(super) qresync: bool,
 }
 
 impl std::fmt::Debug for ImapConnection {
@@ -64,7 +66,7 @@ impl ImapConnection {
             async_imap::types::Capability::Auth(m) => format!("AUTH={m}"),
             async_imap::types::Capability::Atom(a) => a.clone(),
         }));
-        Ok(Self { session, capabilities, last_used: Instant::now(), selected: None })
+        Ok(Self { session, capabilities, last_used: Instant::now(), selected: None, qresync: false })
     }
 
     /// What the server supports, read once when the connection was opened.
@@ -79,7 +81,7 @@ impl ImapConnection {
     }
 
     /// Says LOGOUT politely; errors are irrelevant because the connection is being dropped anyway.
-    pub(super) async fn logout(mut self) {
+    pub async fn logout(mut self) {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), self.session.logout()).await;
     }
 

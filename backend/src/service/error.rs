@@ -30,6 +30,10 @@ pub enum ServiceError {
     /// in Drafts when `saved_draft` is set.
     #[error("{error}")]
     SendFailed { error: SmtpError, saved_draft: Option<MessageId> },
+    /// A client's sync state cannot be brought up to date (too old, folder reset, server
+    /// without QRESYNC): it must reload.
+    #[error("{0}")]
+    CannotSync(String),
     /// The operator has not configured this (no SMTP server).
     #[error("{0}")]
     NotConfigured(String),

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::sort_cache::SortKey;
+use super::sync;
 use super::{Letterbox, ServiceError, UserSession};
 use crate::imap::{FetchedSummary, ImapError, Selected};
 use crate::mail::parse::{ParsedMessage, PartContent, decode_part, is_valid_part_id, parse_message};
@@ -22,6 +23,8 @@ pub struct ListRequest {
     pub sort: SortOrder,
     /// IMAP SEARCH criteria already compiled from the user's query, `None` for everything.
     pub criteria: Option<SearchCriteria>,
+    /// The client's `If-None-Match`: when it still matches, no list is sorted or fetched.
+    pub if_none_match: Option<String>,
 }
 
 /// Compiled search criteria and the text they came from (cursors are bound to it).
@@ -43,6 +46,26 @@ pub struct MessagePage {
     /// Position of the page's first item in the whole sorted list (0-based).
     pub start: usize,
     pub next_cursor: Option<String>,
+    /// The folder's state for `/changes` (with CONDSTORE servers).
+    pub state: Option<String>,
+    /// A validator computed from the folder's state, when the server allows one.
+    pub etag: Option<String>,
+    /// `if_none_match` still matched: `items` is empty and the client's copy is current.
+    pub not_modified: bool,
+}
+
+/// What the list's IMAP work found.
+enum Listing {
+    Unchanged(crate::imap::MailboxState, String),
+    Page {
+        selected: Selected,
+        state: crate::imap::MailboxState,
+        etag: Option<String>,
+        total: usize,
+        next: Option<(u32, usize)>,
+        start: usize,
+        page: Vec<crate::imap::FetchedSummary>,
+    },
 }
 
 /// Where the next page starts: after `after_uid` in the same sorted list, or at `offset` when
@@ -136,7 +159,7 @@ impl Letterbox {
         };
         let cache = self.sort_cache.clone();
         let username = session.username.clone();
-        let (selected, sorted, page) = self
+        let listing = self
             .pool
             .run(&session.credentials, |connection| {
                 let request = request.clone();
@@ -163,6 +186,16 @@ impl Letterbox {
                         Some(c) => (c.wire.as_str(), c.utf8),
                         None => ("ALL", false),
                     };
+                    let limit = request.limit.to_string();
+                    let sort_text = request.sort.as_text();
+                    let cursor_text = request.cursor.clone().unwrap_or_default();
+                    let parts = [request.mailbox.as_str(), sort_text.as_str(), criteria, cursor_text.as_str(), limit.as_str()];
+                    let etag = state.highest_modseq.map(|modseq| sync::list_etag(&username, &state, modseq, &parts));
+                    if let (Some(etag), Some(wanted)) = (&etag, &request.if_none_match)
+                        && sync::etag_matches(wanted, etag)
+                    {
+                        return Ok(Ok(Listing::Unchanged(state, etag.clone())));
+                    }
                     let key = SortKey {
                         username,
                         mailbox: request.mailbox.clone(),
@@ -187,19 +220,34 @@ impl Letterbox {
                     let uids: Vec<u32> = sorted.iter().skip(start).take(request.limit).copied().collect();
                     let page = connection.fetch_summaries(&uids).await?;
                     let next = (start + uids.len() < sorted.len()).then(|| (uids.last().copied().unwrap_or(0), start + uids.len()));
-                    Ok(Ok((selected, (sorted.len(), next, start), page)))
+                    Ok(Ok(Listing::Page { selected, state, etag, total: sorted.len(), next, start, page }))
                 })
             })
             .await?
             .map_err(|()| {
                 ServiceError::StaleId("the folder was reset by the server (UIDVALIDITY changed); start from the first page".into())
             })?;
-        let (total, next, start) = sorted;
+        let (selected, state, etag, total, next, start, page) = match listing {
+            Listing::Unchanged(state, etag) => {
+                let state = sync::StateToken::of(&state).map(|t| t.encode());
+                return Ok(MessagePage {
+                    items: Vec::new(),
+                    total: 0,
+                    start: 0,
+                    next_cursor: None,
+                    state,
+                    etag: Some(etag),
+                    not_modified: true,
+                });
+            }
+            Listing::Page { selected, state, etag, total, next, start, page } => (selected, state, etag, total, next, start, page),
+        };
         let next_cursor = next.map(|(after, off)| {
             Cursor { v: 1, uv: selected.uid_validity, after, off, sort: request.sort.as_text(), q: query_text.clone() }.encode()
         });
         let items = page.into_iter().map(|fetched| summary(&selected, fetched)).collect();
-        Ok(MessagePage { items, total, start, next_cursor })
+        let state = sync::StateToken::of(&state).map(|t| t.encode());
+        Ok(MessagePage { items, total, start, next_cursor, state, etag, not_modified: false })
     }
 
     /// Runs `op` with the message's mailbox selected, after checking the id is not stale.
@@ -218,6 +266,11 @@ impl Letterbox {
                     let selected = connection.select(&id.mailbox).await?;
                     if selected.uid_validity != id.uid_validity {
                         return Ok(Err(()));
+                    }
+                    if id.uid >= selected.uid_next {
+                        // Newer than this connection's view of the folder (it arrived after the
+                        // SELECT): a NOOP lets the server show it before we ask for it.
+                        connection.noop().await?;
                     }
                     op(connection, selected).await.map(Ok)
                 })

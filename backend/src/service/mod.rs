@@ -4,6 +4,7 @@
 pub mod compose;
 pub mod drafts;
 mod error;
+pub mod events;
 mod idempotency;
 mod identities;
 mod mailboxes;
@@ -13,6 +14,8 @@ pub mod search;
 mod search_all;
 mod sessions;
 pub mod sort_cache;
+pub mod sync;
+mod watch;
 
 use std::sync::Arc;
 
@@ -39,6 +42,8 @@ pub struct Letterbox {
     pub throttle: LoginThrottle,
     /// The SMTP submission server; `None` when the operator configured none (sending is off).
     pub smtp: Option<crate::smtp::SmtpSubmitter>,
+    /// Live event feeds of users with an event stream open.
+    pub events: events::EventHub,
     /// Sorted UID lists of recently listed folders.
     pub sort_cache: Arc<sort_cache::SortCache>,
 }

@@ -88,6 +88,14 @@ impl Letterbox {
         let next_cursor =
             (consumed < total && (remaining_anywhere || taken.len() == limit)).then(|| encode_cursor(&positions, &criteria.source));
         let start = consumed - taken.len();
-        Ok(MessagePage { items: taken.into_iter().map(|(_, m, _)| m).collect(), total, start, next_cursor })
+        Ok(MessagePage {
+            items: taken.into_iter().map(|(_, m, _)| m).collect(),
+            total,
+            start,
+            next_cursor,
+            state: None,
+            etag: None,
+            not_modified: false,
+        })
     }
 }

@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -37,6 +37,9 @@ pub struct MessageList {
     total: usize,
     /// Pass as `cursor` for the next page; null on the last page.
     next_cursor: Option<String>,
+    /// The folder's state, for `GET /api/v1/mailboxes/{id}/changes?since=` (null when the
+    /// server has no CONDSTORE).
+    state: Option<String>,
 }
 
 /// Query parameters of a search across all folders.
@@ -55,7 +58,8 @@ pub struct SearchParams {
 #[utoipa::path(get, path = "/api/v1/search", tag = "messages", security(("bearer" = [])),
     params(SearchParams),
     responses(
-        (status = 200, description = "OK", body = MessageList),
+        (status = 200, description = "OK (with an ETag)", body = MessageList),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 400, description = "Invalid query, limit or cursor", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn search_all(
@@ -66,7 +70,7 @@ pub async fn search_all(
     let request = list_request(String::new(), ListParams { limit: params.limit, cursor: None, sort: None, q: Some(params.q) })?;
     let criteria = request.criteria.ok_or_else(|| AppError::invalid("q", "give something to search for"))?;
     let page = state.letterbox.search_all(&user, criteria, request.limit, params.cursor.as_deref().filter(|c| !c.is_empty())).await?;
-    Ok(axum::Json(MessageList { items: page.items, total: page.total, next_cursor: page.next_cursor }))
+    Ok(axum::Json(MessageList { items: page.items, total: page.total, next_cursor: page.next_cursor, state: None }))
 }
 
 /// A whole message.
@@ -119,14 +123,15 @@ pub(crate) fn list_request(mailbox: String, params: ListParams) -> Result<ListRe
         })?,
     };
     let criteria = crate::service::search::compile(params.q.as_deref())?;
-    Ok(ListRequest { mailbox, limit, cursor: params.cursor.filter(|c| !c.is_empty()), sort, criteria })
+    Ok(ListRequest { mailbox, limit, cursor: params.cursor.filter(|c| !c.is_empty()), sort, criteria, if_none_match: None })
 }
 
 /// One page of a mailbox's messages, newest first by default.
 #[utoipa::path(get, path = "/api/v1/mailboxes/{id}/messages", tag = "messages", security(("bearer" = [])),
     params(("id" = String, Path, description = "Mailbox id or role alias"), ListParams),
     responses(
-        (status = 200, description = "OK", body = MessageList),
+        (status = 200, description = "OK (with an ETag)", body = MessageList),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 400, description = "Invalid limit, sort, cursor or query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such mailbox, or stale cursor", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -134,26 +139,36 @@ pub async fn list_messages(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(params): Query<ListParams>,
-) -> Result<axum::Json<MessageList>, AppError> {
+) -> Result<Response, AppError> {
     let mailbox = state.letterbox.resolve_mailbox(&user, &id).await?;
-    let page = state.letterbox.list_messages(&user, list_request(mailbox, params)?).await?;
-    Ok(axum::Json(MessageList { items: page.items, total: page.total, next_cursor: page.next_cursor }))
+    let request = ListRequest { if_none_match: super::sync::if_none_match(&headers), ..list_request(mailbox, params)? };
+    let page = state.letterbox.list_messages(&user, request).await?;
+    if page.not_modified
+        && let Some(etag) = &page.etag
+    {
+        return Ok(super::sync::not_modified(etag));
+    }
+    let list = MessageList { items: page.items, total: page.total, next_cursor: page.next_cursor, state: page.state };
+    Ok(super::sync::conditional_json(&headers, page.etag, &list))
 }
 
 /// A message with its bodies (HTML sanitized) and attachment list.
 #[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages", security(("bearer" = [])),
     params(("id" = String, Path, description = "Message id"), ViewParams),
     responses(
-        (status = 200, description = "OK", body = MessageDetail),
+        (status = 200, description = "OK (with an ETag)", body = MessageDetail),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 404, description = "No such message, or a stale id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(params): Query<ViewParams>,
-) -> Result<axum::Json<MessageDetail>, AppError> {
+) -> Result<Response, AppError> {
     let id = parse_message_id(&id)?;
     let allow_remote = match params.remote_content.as_deref() {
         None | Some("block") => false,
@@ -171,7 +186,7 @@ pub async fn get_message(
         None => (None, 0),
     };
     let parsed = view.parsed;
-    Ok(axum::Json(MessageDetail {
+    let detail = MessageDetail {
         summary: view.summary,
         message_id: parsed.message_id,
         in_reply_to: parsed.in_reply_to,
@@ -181,7 +196,8 @@ pub async fn get_message(
         html,
         attachments: parsed.attachments,
         remote_content_blocked,
-    }))
+    };
+    Ok(super::sync::conditional_json(&headers, None, &detail))
 }
 
 /// The message as sent, for saving as `.eml`.

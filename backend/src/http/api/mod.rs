@@ -3,13 +3,16 @@
 
 mod compose;
 mod compose_body;
+mod events;
 mod identities;
 mod mailboxes;
 mod message_actions;
 mod messages;
 
+pub(crate) use events::event_stream;
 pub(crate) use messages::{attachment_response, list_request, messages_params};
 mod session;
+mod sync;
 
 use std::sync::OnceLock;
 
@@ -50,6 +53,8 @@ fn documented_routes(message_body_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
         .routes(routes!(mailboxes::get_mailbox, mailboxes::rename_mailbox, mailboxes::delete_mailbox))
         .routes(routes!(messages::list_messages))
+        .routes(routes!(sync::mailbox_changes))
+        .routes(routes!(events::events))
         .routes(routes!(messages::search_all))
         .routes(routes!(messages::get_message, message_actions::update_message, message_actions::delete_message))
         .routes(routes!(messages::raw_message))

@@ -129,6 +129,15 @@ pub async fn mailbox_page(
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
 }
 
+/// `GET /events`: the event stream of the browser session (what the page script listens to).
+pub async fn events(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    headers: axum::http::HeaderMap,
+) -> axum::response::sse::Sse<impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>> + use<>> {
+    crate::http::api::event_stream(&state.letterbox, &user, &headers)
+}
+
 /// Encodes a query-string value (application/x-www-form-urlencoded).
 pub fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()

@@ -33,5 +33,6 @@ pub fn router(message_body_limit: usize) -> Router<AppState> {
         .route("/message/{message}/raw", get(message::message_raw))
         .route("/message/{message}/attachments/{part}", get(message::message_attachment))
         .route("/message/{message}/action", post(message::message_action))
+        .route("/events", get(mail::events))
         .route("/static/{file}", get(assets::static_file))
 }

@@ -1,0 +1,69 @@
+//! `GET /api/v1/events` (and `/events` for the browser session): the user's live events as
+//! Server-Sent Events.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::http::AppState;
+use crate::http::error::Problem;
+use crate::http::extract::ApiUser;
+use crate::service::events::StreamEvent;
+use crate::service::{Letterbox, UserSession};
+
+/// The SSE stream of a user's events, starting with any replay a `Last-Event-ID` asked for.
+pub fn event_stream(
+    letterbox: &Arc<Letterbox>,
+    user: &UserSession,
+    headers: &HeaderMap,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let mut subscription = letterbox.subscribe_events(user, last_event_id);
+    let replay: VecDeque<StreamEvent> = std::mem::take(&mut subscription.replay).into();
+    let stream = futures::stream::unfold((replay, subscription), |(mut replay, mut subscription)| async move {
+        if let Some(event) = replay.pop_front() {
+            return Some((Ok(sse(&event)), (replay, subscription)));
+        }
+        let event = match subscription.receiver.recv().await {
+            Ok(event) => sse(&event),
+            // This client fell behind by more than the channel holds: it must reload.
+            Err(RecvError::Lagged(_)) => Event::default().event("resync").data(r#"{"reason":"too many events at once; reload"}"#),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), (replay, subscription)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn sse(event: &StreamEvent) -> Event {
+    let mut out = Event::default().event(event.kind).data(event.data.to_string());
+    if !event.id.is_empty() {
+        out = out.id(event.id.clone());
+    }
+    out
+}
+
+/// The user's live events (Server-Sent Events): `ready` (with the INBOX state), `mailbox`
+/// (`{"mailboxId","total","unread"}`), `message.new` / `message.updated` / `message.removed`
+/// (`{"mailboxId","ids"}`) and `resync` (reload: events were missed). Send `Last-Event-ID` when
+/// reconnecting to get what was missed.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after a disconnect")),
+    responses(
+        (status = 200, description = "An endless text/event-stream", content_type = "text/event-stream", body = String),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn events(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+    event_stream(&state.letterbox, &user, &headers)
+}
