@@ -103,3 +103,43 @@ document.addEventListener("DOMContentLoaded", () => {
     xhr.send(new FormData(form, event.submitter));
   });
 });
+
+// Live updates: the server's event stream (IMAP IDLE behind it) refreshes the folder list and
+// the message list in place when anything changes, here or in another mail client.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!document.getElementById("folder-list") || !window.EventSource || !window.DOMParser) return;
+  const listForm = () => document.querySelector(".message-list-form");
+  const onList = !!listForm();
+  // Other pages refresh only the folders, from the current folder's list page.
+  const searchForm = document.querySelector("form.search");
+  const source = onList ? () => location.href : () => (searchForm ? searchForm.getAttribute("action") : "/mail/INBOX");
+  let timer = null;
+  const refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const busy = onList && listForm().querySelector("input[name=ids]:checked");
+      try {
+        const response = await fetch(source(), { credentials: "same-origin" });
+        if (!response.ok) return;
+        const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+        const swap = (selector) => {
+          const old = document.querySelector(selector);
+          const replacement = fresh.querySelector(selector);
+          if (old && replacement) old.replaceWith(replacement);
+        };
+        swap("#folder-list");
+        // Never pull the list from under a user who is selecting messages.
+        if (onList && !busy) {
+          swap(".list-head");
+          swap(".message-list-form");
+          swap(".pager");
+          document.title = fresh.title;
+        }
+      } catch (err) {
+        // Offline for a moment: the next event tries again.
+      }
+    }, 200);
+  };
+  const events = new EventSource("/events");
+  ["mailbox", "message.new", "message.updated", "message.removed", "resync"].forEach((kind) => events.addEventListener(kind, refresh));
+});
