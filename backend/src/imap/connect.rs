@@ -48,8 +48,8 @@ impl ImapConnector {
         })?;
         tcp.set_nodelay(true).ok();
         let stream = match self.address.security {
-            Security::ImplicitTls => MailStream::Tls(Box::new(self.handshake(tcp).await?)),
-            Security::StartTls | Security::Plain => MailStream::Plain(tcp),
+            Security::ImplicitTls => MailStream::tls(self.handshake(tcp).await?),
+            Security::StartTls | Security::Plain => MailStream::plain(tcp),
         };
         let mut client = Client::new(stream);
         read_greeting(&mut client).await?;
@@ -59,8 +59,8 @@ impl ImapConnector {
                 return Err(ImapError::Insecure("the server does not offer STARTTLS".into()));
             }
             client.run_command_and_check_ok("STARTTLS", None).await?;
-            let MailStream::Plain(tcp) = client.into_inner() else { unreachable!("STARTTLS starts from a plain stream") };
-            client = Client::new(MailStream::Tls(Box::new(self.handshake(tcp).await?)));
+            let tcp = client.into_inner().into_plain().expect("STARTTLS starts from a plain stream");
+            client = Client::new(MailStream::tls(self.handshake(tcp).await?));
         }
         let caps = query_capabilities(&mut client).await?;
         let session = if caps.has("AUTH=PLAIN") {

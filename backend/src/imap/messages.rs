@@ -177,13 +177,18 @@ impl ImapConnection {
         if self.capabilities().has("SORT") {
             let command = format!("UID SORT {} UTF-8 {criteria}", order.imap_criteria());
             let mut uids = Vec::new();
-            self.run(&command, |response| {
-                if let Response::MailboxData(MailboxDatum::Sort(found)) = response {
-                    uids.extend_from_slice(found);
-                }
-            })
-            .await?;
-            return Ok(uids);
+            // The stream parses the (possibly huge) SORT line itself; see MailStream.
+            self.session.get_mut().start_sort_capture();
+            let result = self
+                .run(&command, |response| {
+                    if let Response::MailboxData(MailboxDatum::Sort(found)) = response {
+                        uids.extend_from_slice(found);
+                    }
+                })
+                .await;
+            let captured = self.session.get_mut().finish_sort_capture();
+            result?;
+            return Ok(captured.unwrap_or(uids));
         }
         let charset = if utf8 { "CHARSET UTF-8 " } else { "" };
         let mut uids = Vec::new();
