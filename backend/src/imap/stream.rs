@@ -203,14 +203,15 @@ mod tests {
         for chunk in chunks {
             capture.pending.extend_from_slice(chunk);
             capture.process();
-            handed.extend(capture.out.drain(..));
+            handed.append(&mut capture.out);
         }
         (handed, capture)
     }
 
     #[test]
     fn sort_lines_are_parsed_and_shortened_across_chunk_boundaries() {
-        let cases: [(&[&[u8]], &[u32], &[u8]); 4] = [
+        type Case<'a> = (&'a [&'a [u8]], &'a [u32], &'a [u8]);
+        let cases: [Case; 4] = [
             (&[b"* SORT 3 1 2\r\nA1 OK done\r\n"], &[3, 1, 2], b"* SORT\r\nA1 OK done\r\n"),
             (
                 &[b"* SO", b"RT 30", b"0 2\r", b"\n* 4 EXISTS\r\nA1 OK", b" x\r\n* 5 EXISTS\r\n"],
