@@ -70,6 +70,9 @@ pub fn router(state: AppState) -> Router {
     }
     stack.layer(
         ServiceBuilder::new()
+            // gzip or brotli as the client accepts; the default predicate leaves event streams,
+            // images and tiny bodies alone.
+            .layer(tower_http::compression::CompressionLayer::new())
             .layer(SetRequestIdLayer::new(request_id.clone(), headers::RandomRequestId))
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(request_id)),

@@ -2,6 +2,7 @@
 
 mod assets;
 mod compose;
+pub mod i18n;
 mod login;
 mod mail;
 mod message;
