@@ -13,6 +13,7 @@ pub mod render;
 pub mod search;
 mod search_all;
 mod sessions;
+pub mod settings;
 pub mod sort_cache;
 pub mod sync;
 mod watch;

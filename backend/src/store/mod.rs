@@ -5,6 +5,7 @@ mod contacts;
 mod idempotency;
 mod identities;
 mod sessions;
+mod settings;
 
 use std::str::FromStr;
 
@@ -15,6 +16,7 @@ pub use contacts::ContactRecord;
 pub use idempotency::KeyState;
 pub use identities::IdentityRecord;
 pub use sessions::{NewSession, SessionRecord};
+pub use settings::SettingsRecord;
 
 /// A database failure. Details go to the log, never to users.
 #[derive(Debug, thiserror::Error)]
