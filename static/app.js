@@ -1,12 +1,20 @@
 // Letterbox: small progressive enhancements; every page works without this file.
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
-  // Keep the unread count in the tab title in step with the folder list.
-  const current = document.querySelector(".folders li.current .unread-count");
-  if (current && !document.title.includes("(")) {
-    document.title = document.title.replace(" · ", ` (${current.textContent}) · `);
-  }
-});
+
+// UI text in the page's language, from the server-rendered #ui-text element.
+const text = (key, fallback) => {
+  const holder = document.getElementById("ui-text");
+  return (holder && holder.dataset[key]) || fallback;
+};
+
+// The tab title carries the inbox's unread count: "(3) Inbox · Letterbox".
+const updateBadge = () => {
+  const count = document.querySelector('#folder-list li[data-mailbox-id="INBOX"] .unread-count');
+  const unread = count ? parseInt(count.textContent.replace(/\D/g, ""), 10) || 0 : 0;
+  const base = document.title.replace(/^\(\d+\) /, "");
+  document.title = unread > 0 ? `(${unread}) ${base}` : base;
+};
+document.addEventListener("DOMContentLoaded", updateBadge);
 
 // Compose: Ctrl+Enter sends, the draft is saved every 30 s and when leaving the page, and
 // uploads show their progress. Without this the form still works by plain posts.
@@ -57,10 +65,10 @@ document.addEventListener("DOMContentLoaded", () => {
       const saved = await response.json();
       draftField.value = saved.draftId;
       showKept(saved.attachments || []);
-      status.textContent = `Draft saved ${new Date().toLocaleTimeString()}`;
+      status.textContent = text("saved", "Draft saved {$time}").replace("{$time}", new Date().toLocaleTimeString());
     } catch (err) {
       dirty = true;
-      status.textContent = "Could not save the draft; still trying.";
+      status.textContent = text("saveFailed", "Could not save the draft; still trying.");
     }
   };
   setInterval(autosave, 30000);
@@ -98,7 +106,7 @@ document.addEventListener("DOMContentLoaded", () => {
     xhr.addEventListener("error", () => {
       leaving = false;
       progress.hidden = true;
-      status.textContent = "The upload failed; check your connection and try again.";
+      status.textContent = text("uploadFailed", "The upload failed; check your connection and try again.");
     });
     xhr.send(new FormData(form, event.submitter));
   });
@@ -130,11 +138,17 @@ document.addEventListener("DOMContentLoaded", () => {
         swap("#folder-list");
         // Never pull the list from under a user who is selecting messages.
         if (onList && !busy) {
+          const selected = document.querySelector("#message-list tr.selected");
           swap(".list-head");
           swap(".message-list-form");
           swap(".pager");
           document.title = fresh.title;
+          if (selected) {
+            const again = document.querySelector(`#message-list tr[data-id="${selected.dataset.id}"]`);
+            if (again) again.classList.add("selected");
+          }
         }
+        updateBadge();
       } catch (err) {
         // Offline for a moment: the next event tries again.
       }
@@ -142,4 +156,124 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   const events = new EventSource("/events");
   ["mailbox", "message.new", "message.updated", "message.removed", "resync"].forEach((kind) => events.addEventListener(kind, refresh));
+  // Opt-in desktop notification (settings), only while the tab is in the background.
+  events.addEventListener("message.new", (event) => {
+    const holder = document.getElementById("ui-text");
+    if (!holder || holder.dataset.notify !== "true" || !window.Notification || Notification.permission !== "granted" || !document.hidden) return;
+    const count = (JSON.parse(event.data).ids || []).length;
+    new Notification(text("newMail", "New mail"), { body: `${count}`, icon: "/static/icon.svg", tag: "letterbox-new-mail" });
+  });
+});
+
+// Keyboard: j/k move, o/Enter open, u back, r/a/f reply/all/forward, c compose, e archive,
+// # delete, ! spam, s flag, Shift+I/U read/unread, / search, g i inbox, ? help. Shift-click
+// selects a range of checkboxes.
+document.addEventListener("DOMContentLoaded", () => {
+  const rows = () => Array.from(document.querySelectorAll("#message-list tbody tr"));
+  const reading = document.querySelector("article.reading-pane.message");
+  const help = document.getElementById("shortcuts");
+  let pendingG = 0;
+
+  const current = () => {
+    const list = rows();
+    const index = list.findIndex((row) => row.classList.contains("selected"));
+    return index >= 0 ? index : list.findIndex((row) => row.classList.contains("current"));
+  };
+  const select = (index) => {
+    const list = rows();
+    if (!list.length) return null;
+    const target = list[Math.max(0, Math.min(list.length - 1, index))];
+    list.forEach((row) => row.classList.remove("selected"));
+    target.classList.add("selected");
+    target.scrollIntoView({ block: "nearest" });
+    const link = target.querySelector("td.subject a");
+    if (link) link.focus({ preventScroll: true });
+    return target;
+  };
+  const go = (href) => { if (href) window.location.assign(href); };
+  // Runs a list action on the selected row alone, through the normal batch form.
+  const onRow = (action) => {
+    const row = rows()[current()];
+    const form = document.querySelector(".message-list-form");
+    if (!row || !form) return false;
+    form.querySelectorAll("input[name=ids]").forEach((box) => { box.checked = box.value === row.dataset.id; });
+    const button = form.querySelector(`button[name=action][value="${action}"]`);
+    if (button) form.requestSubmit(button);
+    return true;
+  };
+  const onMessage = (action) => {
+    const button = reading && reading.querySelector(`form.actions button[name=action][value="${action}"]`);
+    if (button) { button.form.requestSubmit(button); return true; }
+    return false;
+  };
+  const act = (action) => (reading ? onMessage(action) : onRow(action));
+  const replyTo = (kind) => {
+    if (reading) { const link = document.getElementById(kind); if (link) go(link.href); return; }
+    const row = rows()[current()];
+    const action = { reply: "reply", "reply-all": "replyAll", forward: "forward" }[kind];
+    if (row) go(`/compose?reply=${encodeURIComponent(row.dataset.id)}&action=${action}`);
+  };
+  const step = (delta) => {
+    if (reading) {
+      const index = current();
+      const target = rows()[index + delta];
+      if (target) go(target.dataset.href);
+    } else {
+      select(current() < 0 ? 0 : current() + delta);
+    }
+  };
+
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target.closest("input, textarea, select, [contenteditable]") || (help && help.open)) return;
+    const key = event.key;
+    if (pendingG && Date.now() - pendingG < 1500) {
+      pendingG = 0;
+      if (key === "i") { event.preventDefault(); go("/mail/INBOX"); }
+      return;
+    }
+    const handlers = {
+      j: () => step(1),
+      k: () => step(-1),
+      o: () => { const row = rows()[current()]; if (!reading && row) go(row.dataset.href); },
+      Enter: () => { const row = rows()[current()]; if (!reading && row && target === document.body) go(row.dataset.href); },
+      u: () => { const back = document.getElementById("back-to-list"); if (back) go(back.href); },
+      r: () => replyTo("reply"),
+      a: () => replyTo("reply-all"),
+      f: () => replyTo("forward"),
+      c: () => go("/compose"),
+      e: () => act("archive"),
+      "#": () => act("delete"),
+      "!": () => act("spam"),
+      s: () => {
+        if (reading) { const button = document.getElementById("action-flag"); if (button) button.form.requestSubmit(button); return; }
+        const row = rows()[current()];
+        if (row) onRow(row.classList.contains("flagged") ? "unflag" : "flag");
+      },
+      I: () => act("read"),
+      U: () => act("unread"),
+      "/": () => { const search = document.getElementById("q"); if (search) search.focus(); },
+      g: () => { pendingG = Date.now(); },
+      "?": () => { if (help && help.showModal) help.showModal(); },
+    };
+    const handler = handlers[key];
+    if (handler) {
+      event.preventDefault();
+      handler();
+    }
+  });
+
+  // Shift-click on a checkbox sets every box between it and the last one clicked alike.
+  let lastBox = null;
+  document.addEventListener("click", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.name !== "ids") return;
+    const boxes = Array.from(document.querySelectorAll("#message-list input[name=ids]"));
+    if (event.shiftKey && lastBox && boxes.includes(lastBox)) {
+      const [from, to] = [boxes.indexOf(lastBox), boxes.indexOf(box)].sort((x, y) => x - y);
+      boxes.slice(from, to + 1).forEach((other) => { other.checked = box.checked; });
+    }
+    lastBox = box;
+  });
 });

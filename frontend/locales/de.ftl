@@ -61,6 +61,7 @@ previous-page = « Zurück
 next-page = Nächste Seite »
 no-subject = (kein Betreff)
 unknown-sender = (unbekannter Absender)
+search-failed = Diese Suche oder dieser Seitenlink hat nicht funktioniert: { $detail }
 pick-a-message = Wählen Sie eine Nachricht, um sie hier zu lesen.
 
 ## Nachricht lesen

@@ -61,6 +61,7 @@ previous-page = « Previous
 next-page = Next page »
 no-subject = (no subject)
 unknown-sender = (unknown sender)
+search-failed = That search or page link did not work: { $detail }
 pick-a-message = Pick a message to read it here.
 
 ## Reading a message

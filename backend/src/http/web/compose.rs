@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::i18n::Tr;
 use super::mail::{chrome, encode, find_mailbox};
 use super::session::{WebUser, check_session_csrf};
 use super::templates::{ComposePage, IdentityOption, KeptAttachment};
@@ -84,6 +85,7 @@ fn signature_block(signature: &str) -> String {
 pub async fn compose_page(
     State(state): State<AppState>,
     WebUser(user): WebUser,
+    t: Tr,
     Query(query): Query<ComposeQuery>,
 ) -> Result<Response, HtmlError> {
     let mut form = FormState { back: safe_back(query.back.as_deref()), ..FormState::default() };
@@ -108,8 +110,8 @@ pub async fn compose_page(
         form.to = query.to.unwrap_or_default();
         form.text = signature;
     }
-    let notice = (query.notice.as_deref() == Some("saved")).then(|| "Draft saved.".to_string());
-    render(&state, &user, form, None, notice, StatusCode::OK).await
+    let notice = (query.notice.as_deref() == Some("saved")).then(|| t.t("draft-saved"));
+    render(&state, &user, t, form, None, notice, StatusCode::OK).await
 }
 
 /// Fills the form from a stored draft; `with_text` also takes its fields (not only attachments).
@@ -141,24 +143,26 @@ async fn load_draft(state: &AppState, user: &UserSession, id: &MessageId, form: 
 async fn render(
     state: &AppState,
     user: &UserSession,
+    t: Tr,
     form: FormState,
     error: Option<String>,
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<Response, HtmlError> {
-    let mailboxes = state.letterbox.list_mailboxes(user).await?;
+    let (mailboxes, settings) = tokio::try_join!(state.letterbox.list_mailboxes(user), state.letterbox.user_settings(user))?;
     let current = find_mailbox(&mailboxes, "INBOX")?;
     let identities = state.letterbox.list_identities(user).await?;
     let contacts = state.letterbox.suggest_contacts(user, "", 50).await?;
     let heading = match (&form.reference, &form.draft_id) {
-        (_, Some(_)) => "Draft",
-        (Some(r), None) if r.action == crate::mail::compose::ReplyAction::Forward => "Forward",
-        (Some(_), None) => "Reply",
-        (None, None) => "New message",
+        (_, Some(_)) => "heading-draft",
+        (Some(r), None) if r.action == crate::mail::compose::ReplyAction::Forward => "heading-forward",
+        (Some(_), None) => "heading-reply",
+        (None, None) => "new-message",
     };
     let page = ComposePage {
-        chrome: chrome(state, user, &mailboxes, current, ""),
-        heading: heading.to_string(),
+        chrome: chrome(state, user, &settings, &mailboxes, current, ""),
+        t,
+        heading: t.t(heading),
         back: form.back,
         error,
         notice,
@@ -192,7 +196,12 @@ async fn render(
 
 /// `POST /compose`: send, save a draft (also the script's autosave) or discard. On any failure
 /// the form comes back filled in, with the error above it.
-pub async fn compose_submit(State(state): State<AppState>, WebUser(user): WebUser, multipart: Multipart) -> Result<Response, HtmlError> {
+pub async fn compose_submit(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    t: Tr,
+    multipart: Multipart,
+) -> Result<Response, HtmlError> {
     let config = state.config();
     let upload = Upload::read(multipart, &config.data_dir.join("spool"), config.max_attachment_bytes).await?;
     check_session_csrf(&state, &user, upload.field("csrf"))?;
@@ -208,11 +217,11 @@ pub async fn compose_submit(State(state): State<AppState>, WebUser(user): WebUse
         return Ok(Redirect::to(&form.back).into_response());
     }
     if let Err(error) = upload.require_within_limit(config.max_attachment_bytes) {
-        return fail(&state, &user, form, error).await;
+        return fail(&state, &user, t, form, error).await;
     }
     let request = match build_request(&state, &user, &form, upload).await {
         Ok(request) => request,
-        Err(error) => return fail(&state, &user, form, error).await,
+        Err(error) => return fail(&state, &user, t, form, error).await,
     };
     match intent.as_str() {
         "send" => match state.letterbox.send_replacing_draft(&user, request, form.draft_id.as_ref()).await {
@@ -222,14 +231,14 @@ pub async fn compose_submit(State(state): State<AppState>, WebUser(user): WebUse
                 Ok(Redirect::to(&format!("{}{separator}notice=sent{sent}", form.back)).into_response())
             }
             Err(ServiceError::SendFailed { error, saved_draft }) => {
-                let kept = if saved_draft.is_some() { " Your message was saved in Drafts." } else { "" };
+                let mut message = t.t1("send-failed", "error", error.to_string());
                 if let Some(id) = saved_draft {
                     load_draft(&state, &user, &id, &mut form, false).await?;
+                    message = format!("{message} {}", t.t("send-failed-kept"));
                 }
-                let message = format!("The mail server did not accept the message: {error}.{kept}");
-                render(&state, &user, form, Some(message), None, StatusCode::BAD_GATEWAY).await
+                render(&state, &user, t, form, Some(message), None, StatusCode::BAD_GATEWAY).await
             }
-            Err(other) => fail(&state, &user, form, other.into()).await,
+            Err(other) => fail(&state, &user, t, form, other.into()).await,
         },
         "save" | "autosave" => {
             let saved = match &form.draft_id {
@@ -252,19 +261,19 @@ pub async fn compose_submit(State(state): State<AppState>, WebUser(user): WebUse
                     Ok(Redirect::to(&format!("/compose?draft={}&notice=saved&back={}", id.encode(), encode(&form.back))).into_response())
                 }
                 Err(error) if intent == "autosave" => Err(HtmlError(error.into())),
-                Err(error) => fail(&state, &user, form, error.into()).await,
+                Err(error) => fail(&state, &user, t, form, error.into()).await,
             }
         }
-        other => fail(&state, &user, form, AppError::invalid("intent", format!("unknown action {other:?}"))).await,
+        other => fail(&state, &user, t, form, AppError::invalid("intent", format!("unknown action {other:?}"))).await,
     }
 }
 
-async fn fail(state: &AppState, user: &UserSession, form: FormState, error: AppError) -> Result<Response, HtmlError> {
+async fn fail(state: &AppState, user: &UserSession, t: Tr, form: FormState, error: AppError) -> Result<Response, HtmlError> {
     let message = match &error.field {
         Some(field) => format!("{} ({field})", error.detail),
         None => error.detail.clone(),
     };
-    render(state, user, form, Some(message), None, error.status).await
+    render(state, user, t, form, Some(message), None, error.status).await
 }
 
 /// The form's fields as posted (attachments stay in the upload).

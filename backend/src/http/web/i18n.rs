@@ -60,14 +60,18 @@ impl Lang {
     fn bundle(self) -> &'static FluentBundle<FluentResource> {
         static BUNDLES: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
         let bundles = BUNDLES.get_or_init(|| {
-            [bundle("en", include_str!("../../../../frontend/locales/en.ftl")), bundle("de", include_str!("../../../../frontend/locales/de.ftl"))]
+            [
+                bundle("en", include_str!("../../../../frontend/locales/en.ftl")),
+                bundle("de", include_str!("../../../../frontend/locales/de.ftl")),
+            ]
         });
         &bundles[self as usize]
     }
 }
 
 fn bundle(code: &str, source: &str) -> FluentBundle<FluentResource> {
-    let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(_, errors)| panic!("{code}.ftl does not parse: {errors:?}"));
+    let resource =
+        FluentResource::try_new(source.to_string()).unwrap_or_else(|(_, errors)| panic!("{code}.ftl does not parse: {errors:?}"));
     let mut bundle = FluentBundle::new_concurrent(vec![code.parse().expect("a language id")]);
     // No Unicode isolation marks around arguments: they would end up in titles and attributes.
     bundle.set_use_isolating(false);
@@ -102,9 +106,24 @@ impl Tr {
         self.format(id, Some(&args))
     }
 
+    /// The message `id` with any number of (text) arguments.
+    pub fn args(&self, id: &str, args: &[(&str, String)]) -> String {
+        let mut fluent = FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(name.to_string(), FluentValue::from(value.clone()));
+        }
+        self.format(id, Some(&fluent))
+    }
+
+    /// The message `id` with two text arguments (the form templates can call).
+    pub fn t2s(&self, id: &str, a: &str, a_value: &str, b: &str, b_value: &str) -> String {
+        self.args(id, &[(a, a_value.to_string()), (b, b_value.to_string())])
+    }
+
     /// A plural-aware message: `count` is passed as the number `n` (for Fluent's plural
     /// selectors) with the formatted number as `count`.
-    pub fn count(&self, id: &str, n: usize) -> String {
+    pub fn count(&self, id: &str, n: impl std::borrow::Borrow<usize>) -> String {
+        let n = *n.borrow();
         let mut args = FluentArgs::new();
         args.set("n", FluentValue::from(n as f64));
         args.set("count", FluentValue::from(self.number(n)));
@@ -161,7 +180,10 @@ impl Tr {
         let Ok(date) = OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339) else { return iso.to_string() };
         self.t2(
             "date-long",
-            ("date", self.t2("date-day-month", ("day", date.day().to_string()), ("month", self.t(&format!("month-{}", u8::from(date.month())))))),
+            (
+                "date",
+                self.t2("date-day-month", ("day", date.day().to_string()), ("month", self.t(&format!("month-{}", u8::from(date.month()))))),
+            ),
             ("rest", format!("{} {:02}:{:02}", date.year(), date.hour(), date.minute())),
         )
     }
@@ -178,7 +200,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Tr {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let chosen = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
-        let accepted = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
+        let accepted =
+            parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
         Ok(Tr { lang: chosen.or(accepted).unwrap_or_default() })
     }
 }
@@ -205,7 +228,10 @@ mod tests {
     #[test]
     fn numbers_and_dates_per_language() {
         let (en, de) = (Tr { lang: Lang::En }, Tr { lang: Lang::De });
-        assert_eq!((en.number(100_000), de.number(100_000), en.number(999), de.number(1_234_567)), ("100,000".into(), "100.000".into(), "999".into(), "1.234.567".into()));
+        assert_eq!(
+            (en.number(100_000), de.number(100_000), en.number(999), de.number(1_234_567)),
+            ("100,000".into(), "100.000".into(), "999".into(), "1.234.567".into())
+        );
         let now = OffsetDateTime::parse("2026-03-12T15:00:00Z", &time::format_description::well_known::Rfc3339).unwrap();
         let cases = [
             ("2026-03-12T10:42:00Z", "10:42", "10:42"),
@@ -221,7 +247,11 @@ mod tests {
     #[test]
     fn catalogs_have_the_same_messages() {
         let ids = |source: &str| -> std::collections::BTreeSet<String> {
-            source.lines().filter(|l| !l.starts_with([' ', '#', '.', '*', '[']) && l.contains(" =")).map(|l| l.split(" =").next().unwrap().to_string()).collect()
+            source
+                .lines()
+                .filter(|l| !l.starts_with([' ', '#', '.', '*', '[']) && l.contains(" ="))
+                .map(|l| l.split(" =").next().unwrap().to_string())
+                .collect()
         };
         let en = ids(include_str!("../../../../frontend/locales/en.ftl"));
         let de = ids(include_str!("../../../../frontend/locales/de.ftl"));

@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
+use super::i18n::Tr;
 use super::session::{LOGIN_NONCE_COOKIE, SESSION_COOKIE, WebForm, WebUser, check_session_csrf, cookie, removal};
 use super::templates::LoginPage;
 use crate::auth::random_id;
@@ -34,6 +35,7 @@ pub struct CsrfOnly {
 
 fn render_login(
     state: &AppState,
+    t: Tr,
     client: &ClientInfo,
     jar: CookieJar,
     status: StatusCode,
@@ -43,26 +45,27 @@ fn render_login(
     // A fresh nonce per form: the CSRF token is bound to it and the nonce lives in a cookie.
     let nonce = random_id();
     let csrf = state.letterbox.csrf.token_for(&format!("login:{nonce}"));
-    let page = LoginPage { csrf: &csrf, username, error };
+    let page = LoginPage { t, csrf: &csrf, username, error };
     let body = askama::Template::render(&page).map_err(|e| AppError::from(ServiceError::Internal(e.to_string())))?;
     let jar = jar.add(cookie(state, client, LOGIN_NONCE_COOKIE, nonce, time::Duration::hours(2)));
     Ok((status, [(header::CACHE_CONTROL, "no-store")], jar, Html(body)).into_response())
 }
 
 /// `GET /login`: the form, or straight to the mail when already logged in.
-pub async fn login_form(State(state): State<AppState>, client: ClientInfo, jar: CookieJar) -> Result<Response, HtmlError> {
+pub async fn login_form(State(state): State<AppState>, client: ClientInfo, t: Tr, jar: CookieJar) -> Result<Response, HtmlError> {
     if let Some(token) = jar.get(SESSION_COOKIE)
         && state.letterbox.authenticate(token.value()).await.is_ok()
     {
         return Ok(Redirect::to("/mail/INBOX").into_response());
     }
-    render_login(&state, &client, jar, StatusCode::OK, "", None)
+    render_login(&state, t, &client, jar, StatusCode::OK, "", None)
 }
 
 /// `POST /login`: checks CSRF, logs in against IMAP, sets the session cookie.
 pub async fn login_submit(
     State(state): State<AppState>,
     client: ClientInfo,
+    t: Tr,
     headers: HeaderMap,
     jar: CookieJar,
     WebForm(form): WebForm<LoginForm>,
@@ -86,14 +89,12 @@ pub async fn login_submit(
         Err(err) => {
             let error = AppError::from(err);
             let message = match error.status {
-                StatusCode::UNAUTHORIZED => "Wrong username or password.".to_string(),
-                StatusCode::TOO_MANY_REQUESTS => {
-                    format!("Too many failed attempts. Try again in {} seconds.", error.retry_after.unwrap_or(60))
-                }
-                StatusCode::BAD_REQUEST => format!("Please check your input: {}.", error.detail),
-                _ => format!("Could not reach your mail server: {}", error.detail),
+                StatusCode::UNAUTHORIZED => t.t("login-wrong"),
+                StatusCode::TOO_MANY_REQUESTS => t.t1("login-throttled", "seconds", error.retry_after.unwrap_or(60)),
+                StatusCode::BAD_REQUEST => t.t1("login-check-input", "detail", &error.detail),
+                _ => t.t1("login-unreachable", "detail", &error.detail),
             };
-            let mut response = render_login(&state, &client, jar, error.status, &form.username, Some(&message))?;
+            let mut response = render_login(&state, t, &client, jar, error.status, &form.username, Some(&message))?;
             if let Some(seconds) = error.retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
             }

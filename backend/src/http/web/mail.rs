@@ -1,33 +1,23 @@
 //! The mail view: folder tree with unread counts, and one page of the selected folder.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use serde::Deserialize;
 
+use super::i18n::Tr;
+use super::list::{ListQuery, list_view};
 use super::session::{SESSION_COOKIE, WebUser, session_csrf};
-use super::templates::{Chrome, FolderView, MailPage, MessageRow};
+use super::templates::{Chrome, FolderView, MailPage};
 use crate::http::AppState;
 use crate::http::error::{AppError, HtmlError};
-use crate::mail::{EmailAddress, Mailbox, MailboxId, MailboxRef, MessageId, MessageSummary};
-use crate::service::messages::ListRequest;
+use crate::mail::{EmailAddress, Mailbox, MailboxId, MailboxRef, MessageId};
+use crate::service::settings::UserSettings;
 use crate::service::{ServiceError, UserSession};
 
 /// `GET /`: the inbox when logged in, else the login form.
 pub async fn home(jar: CookieJar) -> Redirect {
     if jar.get(SESSION_COOKIE).is_some() { Redirect::to("/mail/INBOX") } else { Redirect::to("/login") }
-}
-
-/// Query string of the mail view.
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    cursor: Option<String>,
-    sort: Option<String>,
-    q: Option<String>,
-    /// `sent` after a message went out (with `sent` = the id of its copy in Sent).
-    notice: Option<String>,
-    sent: Option<String>,
 }
 
 /// Finds the mailbox a URL names, among the listed ones.
@@ -41,7 +31,14 @@ pub fn find_mailbox<'a>(mailboxes: &'a [Mailbox], id: &str) -> Result<&'a Mailbo
 }
 
 /// The page frame for a user in a folder.
-pub fn chrome(state: &AppState, user: &UserSession, mailboxes: &[Mailbox], current: &Mailbox, query: &str) -> Chrome {
+pub fn chrome(
+    state: &AppState,
+    user: &UserSession,
+    settings: &UserSettings,
+    mailboxes: &[Mailbox],
+    current: &Mailbox,
+    query: &str,
+) -> Chrome {
     Chrome {
         username: user.username.clone(),
         csrf: session_csrf(state, user),
@@ -50,81 +47,36 @@ pub fn chrome(state: &AppState, user: &UserSession, mailboxes: &[Mailbox], curre
         query: query.to_string(),
         notice: None,
         notice_link: None,
+        theme: settings.theme.as_str(),
+        notify: settings.notify,
     }
 }
 
-/// `GET /mail/{mailbox}`: folders and one page of messages (searched with `q`).
+/// `GET /mail/{mailbox}`: folders and one page of messages (searched with `q`), with an empty
+/// reading pane beside it on wide screens.
 pub async fn mailbox_page(
     State(state): State<AppState>,
     WebUser(user): WebUser,
+    t: Tr,
     Path(mailbox_id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, HtmlError> {
-    let mailboxes = state.letterbox.list_mailboxes(&user).await?;
+    let (mailboxes, settings) = tokio::try_join!(state.letterbox.list_mailboxes(&user), state.letterbox.user_settings(&user))?;
     let current = find_mailbox(&mailboxes, &mailbox_id)?;
-    let q = query.q.clone().unwrap_or_default();
-    let mut chrome = chrome(&state, &user, &mailboxes, current, &q);
+    let mut chrome = chrome(&state, &user, &settings, &mailboxes, current, query.q.as_deref().unwrap_or(""));
     if query.notice.as_deref() == Some("sent") {
-        chrome.notice = Some("Message sent.".into());
+        chrome.notice = Some(t.t("message-sent"));
         chrome.notice_link = query
             .sent
             .as_deref()
             .and_then(MessageId::decode)
-            .map(|id| (format!("/mail/{}/{}", MailboxId::from_path(&id.mailbox), id.encode()), "View it in Sent".to_string()));
+            .map(|id| (format!("/mail/{}/{}", MailboxId::from_path(&id.mailbox), id.encode()), t.t("view-in-sent")));
     }
-    let base = format!("/mail/{}", current.id);
-    let sort = query.sort.clone().unwrap_or_default();
-    let keep = |extra: &str| {
-        let mut params = Vec::new();
-        if !q.is_empty() {
-            params.push(format!("q={}", encode(&q)));
-        }
-        if !sort.is_empty() {
-            params.push(format!("sort={}", encode(&sort)));
-        }
-        if !extra.is_empty() {
-            params.push(extra.to_string());
-        }
-        if params.is_empty() { base.clone() } else { format!("{base}?{}", params.join("&")) }
-    };
-    let params = crate::http::api::messages_params(query.cursor.clone(), query.sort.clone(), query.q.clone());
-    let (page, status) = match crate::http::api::list_request(current.path.clone(), params) {
-        Ok(request) => match state.letterbox.list_messages(&user, ListRequest { limit: 50, ..request }).await {
-            Ok(page) => (Some(page), StatusCode::OK),
-            Err(ServiceError::InvalidInput { detail, .. }) => {
-                chrome.notice = Some(format!("That search or page link did not work: {detail}"));
-                (None, StatusCode::BAD_REQUEST)
-            }
-            Err(other) => return Err(other.into()),
-        },
-        Err(error) => {
-            chrome.notice = Some(format!("That search did not work: {}", error.detail));
-            (None, StatusCode::BAD_REQUEST)
-        }
-    };
-    let now = time::OffsetDateTime::now_utc();
-    let (rows, total, start, next) = match page {
-        Some(page) => {
-            let start = page.start;
-            let rows = page.items.iter().map(|m| row(m, &base, now)).collect::<Vec<_>>();
-            let next = page.next_cursor.map(|c| keep(&format!("cursor={}", encode(&c))));
-            (rows, page.total, start, next)
-        }
-        None => (Vec::new(), 0, 0, None),
-    };
-    let shown = rows.len();
-    let page = MailPage {
-        current_name: &current.name,
-        current_unread: current.unread,
-        total,
-        first: if shown == 0 { 0 } else { start + 1 },
-        last: start + shown,
-        rows,
-        back: keep(&query.cursor.as_ref().map(|c| format!("cursor={}", encode(c))).unwrap_or_default()),
-        first_page_href: keep(""),
-        next_href: next,
-        chrome,
-    };
+    let (list, status, notice) = list_view(&state, &user, &settings, t, current, &query, "").await?;
+    if notice.is_some() {
+        chrome.notice = notice;
+    }
+    let page = MailPage { chrome, t, list };
     let body = askama::Template::render(&page).map_err(|e| AppError::from(ServiceError::Internal(e.to_string())))?;
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
 }
@@ -146,34 +98,6 @@ pub fn encode(value: &str) -> String {
 /// "Ada Lovelace", or the address when there is no name.
 pub fn display_address(address: &EmailAddress) -> String {
     address.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| address.email.clone())
-}
-
-/// A short date for lists: "10:42" today, "3 Mar" this year, "2019-03-03" before (UTC).
-pub fn date_label(iso: &str, now: time::OffsetDateTime) -> String {
-    let Ok(date) = time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339) else { return iso.to_string() };
-    if date.date() == now.date() {
-        format!("{:02}:{:02}", date.hour(), date.minute())
-    } else if date.year() == now.year() {
-        format!("{} {}", date.day(), &format!("{:?}", date.month())[..3])
-    } else {
-        format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-    }
-}
-
-fn row(message: &MessageSummary, base: &str, now: time::OffsetDateTime) -> MessageRow {
-    let id = message.id.encode();
-    MessageRow {
-        href: format!("{base}/{id}"),
-        id,
-        from: message.from.as_ref().map(display_address).unwrap_or_else(|| "(unknown sender)".into()),
-        subject: message.subject.clone(),
-        date_label: date_label(&message.date, now),
-        date_iso: message.date.clone(),
-        seen: message.seen,
-        flagged: message.flagged,
-        answered: message.answered,
-        has_attachments: message.has_attachments,
-    }
 }
 
 /// Flattens the folder list in tree order (parents before children) with each folder's depth.
@@ -199,23 +123,4 @@ pub fn folder_views(mailboxes: &[Mailbox], current: &Mailbox) -> Vec<FolderView>
             current: m.id == current.id,
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn date_labels() {
-        let now = time::macros::datetime!(2026-11-26 15:00 UTC);
-        let cases = [
-            ("2026-11-26T10:42:00Z", "10:42"),
-            ("2026-03-03T08:00:00Z", "3 Mar"),
-            ("2019-03-03T08:00:00Z", "2019-03-03"),
-            ("garbage", "garbage"),
-        ];
-        for (iso, label) in cases {
-            assert_eq!(date_label(iso, now), label, "{iso}");
-        }
-    }
 }

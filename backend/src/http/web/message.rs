@@ -6,7 +6,9 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::mail::{chrome, date_label, display_address, find_mailbox};
+use super::i18n::Tr;
+use super::list::{ListQuery, list_view};
+use super::mail::{chrome, display_address, find_mailbox};
 use super::session::{WebForm, WebUser, check_session_csrf};
 use super::templates::{AttachmentLink, MessageBody, MessagePage};
 use crate::http::AppState;
@@ -34,44 +36,55 @@ fn human_size(bytes: usize) -> String {
     }
 }
 
-/// `GET /mail/{mailbox}/{message}`: the reading page; opening marks the message read.
+/// `GET /mail/{mailbox}/{message}`: the message beside its folder's list (on phones: alone);
+/// opening marks it read. Remote content loads when asked (`?remote=allow`) or when the sender
+/// is on the user's list.
 pub async fn message_page(
     State(state): State<AppState>,
     WebUser(user): WebUser,
+    t: Tr,
     Path((mailbox_id, message_id)): Path<(String, String)>,
-    Query(remote): Query<RemoteQuery>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response, HtmlError> {
     let id = parse_message_id(&message_id)?;
     // Open (and mark read) first, so the folder list's unread counts already include this.
     let view = state.letterbox.get_message(&user, &id, true).await?;
-    let mailboxes = state.letterbox.list_mailboxes(&user).await?;
+    let (mailboxes, settings) = tokio::try_join!(state.letterbox.list_mailboxes(&user), state.letterbox.user_settings(&user))?;
     let current = find_mailbox(&mailboxes, &mailbox_id)?;
     if current.role == Some(Role::Drafts) && current.path == id.mailbox {
         // Opening a draft means going on writing it.
         let back = super::mail::encode(&format!("/mail/{}", current.id));
         return Ok(Redirect::to(&format!("/compose?draft={message_id}&back={back}")).into_response());
     }
-    let allow_remote = remote.remote.as_deref() == Some("allow");
+    let summary = &view.summary;
+    let sender = summary.from.as_ref().map(|f| f.email.to_lowercase()).unwrap_or_default();
+    let allow_remote = query.remote.as_deref() == Some("allow") || (!sender.is_empty() && settings.trusts_remote(&sender));
     let encoded = id.encode();
     let remote_blocked = match (&view.parsed.html, allow_remote) {
         (Some(html), false) => sanitized_body(html, &view.parsed.attachments, false, "").await.remote_blocked,
         _ => 0,
     };
+    let (list, _, _) = list_view(&state, &user, &settings, t, current, &ListQuery { remote: None, ..query.clone() }, &encoded).await?;
     let join = |list: &[crate::mail::EmailAddress]| list.iter().map(display_with_email).collect::<Vec<_>>().join(", ");
-    let summary = &view.summary;
+    let list_params = query.list_params();
+    let self_href =
+        format!("/mail/{}/{encoded}{}", current.id, if list_params.is_empty() { String::new() } else { format!("?{list_params}") });
+    let remote_href = format!("{self_href}{}remote=allow", if list_params.is_empty() { '?' } else { '&' });
     let page = MessagePage {
-        chrome: chrome(&state, &user, &mailboxes, current, ""),
-        current_name: &current.name,
+        chrome: chrome(&state, &user, &settings, &mailboxes, current, ""),
+        t,
         subject: summary.subject.clone(),
-        from: summary.from.as_ref().map(display_with_email).unwrap_or_else(|| "(unknown sender)".into()),
+        from: summary.from.as_ref().map(display_with_email).unwrap_or_else(|| t.t("unknown-sender")),
+        sender,
         to: join(&summary.to),
         cc: join(&summary.cc),
-        date_label: date_label(&summary.date, time::OffsetDateTime::now_utc()),
+        date_label: t.date_long(&summary.date),
         date_iso: summary.date.clone(),
         flagged: summary.flagged,
-        back: format!("/mail/{}", current.id),
-        back_encoded: super::mail::encode(&format!("/mail/{}", current.id)),
-        self_href: format!("/mail/{}/{encoded}", current.id),
+        back_encoded: super::mail::encode(&list.back),
+        back: list.back.clone(),
+        self_href,
+        remote_href,
         body_href: format!("/message/{encoded}/body{}", if allow_remote { "?remote=allow" } else { "" }),
         remote_blocked,
         attachments: view
@@ -86,6 +99,7 @@ pub async fn message_page(
             })
             .collect(),
         id: encoded,
+        list,
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(render(&page)?)).into_response())
 }
@@ -197,6 +211,15 @@ async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &st
             state.letterbox.transfer_message(user, id, &path, true).await?;
         }
         "delete" => state.letterbox.delete_message(user, id, false).await?,
+        "trust-sender" => {
+            let summary = state.letterbox.message_summary(user, id).await?;
+            let sender = summary
+                .from
+                .map(|f| f.email)
+                .filter(|e| !e.is_empty())
+                .ok_or_else(|| AppError::invalid("action", "this message has no sender"))?;
+            state.letterbox.trust_remote_sender(user, &sender).await?;
+        }
         "move" => {
             let target = mailbox.filter(|m| !m.is_empty()).ok_or_else(|| AppError::invalid("mailbox", "pick a folder to move to"))?;
             let path = state.letterbox.resolve_destination(user, target).await?;

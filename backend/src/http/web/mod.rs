@@ -3,6 +3,7 @@
 mod assets;
 mod compose;
 pub mod i18n;
+mod list;
 mod login;
 mod mail;
 mod message;

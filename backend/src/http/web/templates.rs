@@ -2,10 +2,13 @@
 
 use askama::Template;
 
+use super::i18n::Tr;
+
 /// The login form.
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage<'a> {
+    pub t: Tr,
     pub csrf: &'a str,
     pub username: &'a str,
     pub error: Option<&'a str>,
@@ -35,6 +38,10 @@ pub struct Chrome {
     pub notice: Option<String>,
     /// A link after the notice (e.g. to the message just sent): href and text.
     pub notice_link: Option<(String, String)>,
+    /// `auto`, `light` or `dark` (the user's setting).
+    pub theme: &'static str,
+    /// The user wants desktop notifications for new mail.
+    pub notify: bool,
 }
 
 /// One row of the message list.
@@ -52,20 +59,31 @@ pub struct MessageRow {
     pub has_attachments: bool,
 }
 
-/// The mail view: folders and one page of the selected folder's messages.
+/// One page of a folder's messages, as the list pane shows it.
+#[derive(Debug)]
+pub struct ListView {
+    pub name: String,
+    pub unread: u32,
+    /// "51–100 of 100,000 · 3 unread", in the user's language.
+    pub counts_label: String,
+    pub rows: Vec<MessageRow>,
+    /// This page's own URL (where actions return to).
+    pub back: String,
+    pub first_page_href: Option<String>,
+    pub next_href: Option<String>,
+    /// What an empty page says.
+    pub empty_text: String,
+    /// The id of the message open beside the list ("" for none).
+    pub selected_id: String,
+}
+
+/// The mail view: folders, one page of the selected folder, an empty reading pane.
 #[derive(Template)]
 #[template(path = "mail.html")]
-pub struct MailPage<'a> {
+pub struct MailPage {
     pub chrome: Chrome,
-    pub current_name: &'a str,
-    pub current_unread: u32,
-    pub total: usize,
-    pub first: usize,
-    pub last: usize,
-    pub rows: Vec<MessageRow>,
-    pub back: String,
-    pub first_page_href: String,
-    pub next_href: Option<String>,
+    pub t: Tr,
+    pub list: ListView,
 }
 
 /// One attachment link on the message page.
@@ -77,15 +95,18 @@ pub struct AttachmentLink {
     pub size: String,
 }
 
-/// One message, its headers, actions, body frame and attachments.
+/// One message beside its folder's list: headers, actions, body frame and attachments.
 #[derive(Template)]
 #[template(path = "message.html")]
-pub struct MessagePage<'a> {
+pub struct MessagePage {
     pub chrome: Chrome,
-    pub current_name: &'a str,
+    pub t: Tr,
+    pub list: ListView,
     pub id: String,
     pub subject: String,
     pub from: String,
+    /// The sender's address, for "always load remote content from this sender".
+    pub sender: String,
     pub to: String,
     pub cc: String,
     pub date_iso: String,
@@ -95,6 +116,7 @@ pub struct MessagePage<'a> {
     /// `back`, encoded for a query string.
     pub back_encoded: String,
     pub self_href: String,
+    pub remote_href: String,
     pub body_href: String,
     pub remote_blocked: usize,
     pub attachments: Vec<AttachmentLink>,
@@ -128,6 +150,7 @@ pub struct KeptAttachment {
 #[template(path = "compose.html")]
 pub struct ComposePage {
     pub chrome: Chrome,
+    pub t: Tr,
     pub heading: String,
     pub back: String,
     pub error: Option<String>,
