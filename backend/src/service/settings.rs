@@ -63,7 +63,7 @@ impl UserSettings {
     /// Whether messages from `sender` may load remote content right away.
     pub fn trusts_remote(&self, sender: &str) -> bool {
         let sender = sender.to_lowercase();
-        self.remote_senders.iter().any(|s| *s == sender)
+        self.remote_senders.contains(&sender)
     }
 }
 
