@@ -4,33 +4,12 @@
 
 mod common;
 
-use common::{Server, browser, rig};
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
+use common::{Server, browser_login, csrf_of, rig};
 
 fn field_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("field {name}")) + marker.len();
     html[start..].split('"').next().unwrap().replace("&#x40;", "@").replace("&amp;", "&")
-}
-
-async fn logged_in(server: &Server, label: &str) -> (reqwest::Client, String) {
-    let (user, password) = rig().new_user(label);
-    let client = browser();
-    let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_of(&page);
-    let response = client
-        .post(server.url("/login"))
-        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    (client, user)
 }
 
 fn form(csrf: &str, fields: &[(&str, &str)]) -> reqwest::multipart::Form {
@@ -44,7 +23,7 @@ fn form(csrf: &str, fields: &[(&str, &str)]) -> reqwest::multipart::Form {
 #[tokio::test]
 async fn compose_send_reply_and_drafts_without_javascript() {
     let server = Server::start().await;
-    let (client, user) = logged_in(&server, "webcompose").await;
+    let (client, user) = browser_login(&server, "webcompose").await;
     let (bob, _) = rig().new_user("webrcpt");
 
     let page = client.get(server.url("/compose")).send().await.unwrap();
@@ -127,7 +106,7 @@ async fn compose_send_reply_and_drafts_without_javascript() {
 #[tokio::test]
 async fn attachments_over_the_limit_bring_the_form_back_filled_in() {
     let server = Server::start_tweaked(|config| config.max_attachment_bytes = 1 << 20).await;
-    let (client, user) = logged_in(&server, "webbig").await;
+    let (client, user) = browser_login(&server, "webbig").await;
     let html = client.get(server.url("/compose")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&html);
     let big = reqwest::multipart::Part::bytes(vec![1u8; (1 << 20) + 5000]).file_name("big.bin");

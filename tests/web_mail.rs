@@ -3,13 +3,7 @@
 
 mod common;
 
-use common::{Server, browser, rig};
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
+use common::{Server, browser_login, csrf_of, rig};
 
 /// Every `href="..."` value of a page that starts with `prefix`.
 fn links(html: &str, prefix: &str) -> Vec<String> {
@@ -21,27 +15,12 @@ fn links(html: &str, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-async fn logged_in(server: &Server) -> (reqwest::Client, String) {
-    let (user, password) = rig().new_user("webmail");
-    let client = browser();
-    let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_of(&page);
-    let response = client
-        .post(server.url("/login"))
-        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    (client, user)
-}
-
 const NEWSLETTER: &str = "From: News <news@letters.example>\r\nTo: you@example.test\r\nSubject: Hostile newsletter\r\nDate: DATE\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><head><style>body{position:fixed} p{color:red}</style></head><body><p onclick=\"alert(1)\">Hello <b>reader</b></p><img src=\"https://tracker.example/pixel.gif\" width=1 height=1><script>alert(2)</script><a href=\"javascript:alert(3)\">x</a></body></html>\r\n";
 
 #[tokio::test]
 async fn list_open_body_and_actions_without_javascript() {
     let server = Server::start().await;
-    let (client, user) = logged_in(&server).await;
+    let (client, user) = browser_login(&server, "webmail").await;
     rig().fill(&user, 60, "INBOX");
     let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc2822).unwrap();
     rig().save(&user, "INBOX", NEWSLETTER.replace("DATE", &now).as_bytes());

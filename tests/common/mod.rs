@@ -297,6 +297,29 @@ pub fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
+/// The CSRF token of the first form on a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// A fresh rig user logged in through the browser login form: (cookie client, username).
+pub async fn browser_login(server: &Server, label: &str) -> (reqwest::Client, String) {
+    let (user, password) = rig().new_user(label);
+    let client = browser();
+    let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let response = client
+        .post(server.url("/login"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    (client, user)
+}
+
 /// A plain API client.
 pub fn api_client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
