@@ -5,23 +5,44 @@ Usage (as root, from anywhere in the repository):
 
     sudo python3 scripts/bench.py [--sizes 10000,100000] [--runs 15] [--json FILE]
                                   [--word report] [--no-build] [--keep]
+                                  [--skip-steps] [--skip-load] [--skip-rss]
+                                  [--users 200] [--user-messages 200] [--rounds 5]
+                                  [--logins-per-user 5] [--streams 200]
 
 Builds Letterbox in release mode (honouring CARGO_TARGET_DIR), starts a private Dovecot +
 Postfix rig under /tmp/lb-bench-<pid> (scripts/rig/start.sh), fills one fresh user's INBOX per
 size with scripts/rig/fill.py, warms Dovecot's sort cache, starts Letterbox against the rig and
-times four steps (first page, page 100, open message, subject search) three ways:
-Letterbox's API, a raw IMAP client on one kept connection, and a raw IMAP client that opens a
-new connection per request (connect + STARTTLS + LOGIN + SELECT + commands + LOGOUT, as
-Roundcube does). Before the timed runs of a step each variant does one untimed warm-up run; the
-timed runs of the three variants are interleaved so background load hits them alike.
+measures, per size, six steps three ways: Letterbox's API, a raw IMAP client on one kept
+connection, and a raw IMAP client that opens a new connection per request (connect + STARTTLS +
+LOGIN + SELECT + commands + LOGOUT, as Roundcube does):
+
+  first page cold   a freshly started Letterbox process per run (empty sort cache, no pooled
+                    connection): POST /session, then the first GET of the INBOX's first page is
+                    timed (raw: UID SORT + UID FETCH of 50 envelopes)
+  first page warm   the second GET of the first page in that same process
+  page 100, open message, search subject   on one long-running Letterbox process
+  flag + list       PATCH {"flagged": …} then GET the first page (raw: UID STORE + SORT + FETCH)
+
+Before the timed runs of a step each variant does one untimed warm-up run; the timed runs of the
+three variants are interleaved so background load hits them alike.
+
+Then (unless skipped) --users rig users with --user-messages messages each log in once and all
+list their INBOX's first page at the same moment, for --rounds rounds (latency p50/p99/max,
+errors); and Letterbox's memory is read with --logins-per-user sessions per user (1,000 by
+default) of which --streams hold an open event stream (GET /api/v1/events, each past its
+`ready` event). A "targets" summary ends the output (printed only: a MISS does not fail).
 Tables go to stdout, progress to stderr. Everything started is stopped again, also on Ctrl-C.
 Only 127.0.0.1 is ever contacted.
 """
 import argparse
+import asyncio
+import concurrent.futures
 import imaplib
 import json
 import math
 import os
+import re
+import resource
 import shutil
 import signal
 import socket
@@ -29,6 +50,7 @@ import ssl
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.error
 import urllib.parse
@@ -261,16 +283,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_letterbox(binary, env, rig_dir):
+def start_letterbox(binary, env, rig_dir, name="letterbox"):
+    """Starts `letterbox serve` with its data in rig_dir/<name>-data and its log in <name>.log."""
     port = free_port()
     lb_env = dict(os.environ,
                   LETTERBOX_LISTEN=f"{HOST}:{port}",
                   LETTERBOX_IMAP=f"imap://{HOST}:{env['RIG_IMAP_PORT']}",
                   LETTERBOX_CA_FILE=env["RIG_CA_FILE"],
-                  LETTERBOX_DATA_DIR=os.path.join(rig_dir, "lb-data"),
+                  LETTERBOX_DATA_DIR=os.path.join(rig_dir, "lb-data" if name == "letterbox" else f"{name}-data"),
                   RUST_LOG="warn")
-    log_path = os.path.join(rig_dir, "letterbox.log")
-    with open(log_path, "w") as log_file:
+    log_path = os.path.join(rig_dir, f"{name}.log")
+    with open(log_path, "a") as log_file:
         proc = subprocess.Popen([binary, "serve"], env=lb_env, cwd=rig_dir, stdin=subprocess.DEVNULL,
                                 stdout=log_file, stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
@@ -283,8 +306,9 @@ def start_letterbox(binary, env, rig_dir):
             return proc, base, log_path
         except BenchError:
             if time.monotonic() > deadline:
+                stop_letterbox(proc)
                 raise BenchError(f"Letterbox did not answer GET /healthz with 200 within 60s:\n{tail(log_path)}")
-            time.sleep(0.1)
+            time.sleep(0.02)
 
 
 def stop_letterbox(proc):
@@ -314,6 +338,8 @@ def proc_status(pid):
             k, _, v = line.partition(":")
             if k in ("VmRSS", "VmHWM"):
                 out[k] = int(v.split()[0])     # kB
+            elif k == "Threads":
+                out[k] = int(v)
     return out
 
 
@@ -330,17 +356,109 @@ def summary(samples):
             "runs_ms": [round(s, 3) for s in samples]}
 
 
+def percentile(samples, p):
+    """Nearest-rank percentile (p in 0..100)."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def login(base, user, password):
+    return json.loads(http(base, "POST", "/api/v1/session",
+                           body={"username": user, "password": password}, expect=201))["accessToken"]
+
+
+INBOX_PATH = "/api/v1/mailboxes/INBOX/messages"
+COLD_MEANING = ("cold = a freshly started Letterbox process for every run (empty sort cache, empty connection "
+                "pool): POST /session, then the first GET of the first page is timed (Letterbox opens the INBOX "
+                "afresh and sorts it: STATUS + SELECT + SORT + FETCH on the connection the login opened); "
+                "warm = the second GET right after it, in the same process. Raw IMAP does the same work both "
+                "times: UID SORT + UID FETCH (kept connection) or connect + login + SELECT + SORT + FETCH (new "
+                "connection). The process start and the login are not in the cold time (their medians are under "
+                "each table).")
+
+
+def new_conn(env, user, password, op):
+    """A raw IMAP request as a client without a connection pool does it."""
+    def go():
+        imap = imap_connect(env, user, password)
+        try:
+            op(imap)
+        finally:
+            imap_logout(imap)
+    return go
+
+
+def raw_first(imap):
+    return uid_fetch(imap, uid_sort(imap, "ALL")[:PAGE], FETCH_ITEMS)
+
+
+def bench_cold(size, user, password, env, binary, rig_dir, runs):
+    """First page cold and warm: one fresh Letterbox process per run, raw IMAP interleaved."""
+    lb = {"cold": [], "warm": []}
+    login_ms, start_ms, fresh_select = [], [], []
+    raw = {"raw_kept": {"cold": [], "warm": []}, "raw_new": {"cold": [], "warm": []}}
+    kept = imap_connect(env, user, password)
+    fresh = new_conn(env, user, password, raw_first)
+    t0 = time.monotonic()
+    try:
+        for run_no in range(runs + 1):          # run 0 is an untimed warm-up
+            t = time.perf_counter()
+            proc, base, log_path = start_letterbox(binary, env, rig_dir, name="letterbox-cold")
+            started = (time.perf_counter() - t) * 1000.0
+            try:
+                t = time.perf_counter()
+                token = login(base, user, password)
+                logged_in = (time.perf_counter() - t) * 1000.0
+                cold = timed(lambda: http(base, "GET", f"{INBOX_PATH}?limit={PAGE}", token))
+                warm = timed(lambda: http(base, "GET", f"{INBOX_PATH}?limit={PAGE}", token))
+                if proc.poll() is not None:
+                    raise BenchError(f"Letterbox (cold) exited with {proc.returncode}:\n{tail(log_path)}")
+            finally:
+                stop_letterbox(proc)
+            # What any client pays after a login: a new IMAP session must SELECT the folder
+            # (Dovecot opens its index) before SORT + FETCH; connect and login are not timed.
+            imap = imap_connect(env, user, password, select=False)
+            try:
+                selected = timed(lambda: (imap.select("INBOX"), raw_first(imap)))
+            finally:
+                imap_logout(imap)
+            samples = {("raw_kept", "cold"): timed(lambda: raw_first(kept)),
+                       ("raw_new", "cold"): timed(fresh),
+                       ("raw_kept", "warm"): timed(lambda: raw_first(kept)),
+                       ("raw_new", "warm"): timed(fresh)}
+            if run_no == 0:
+                continue
+            lb["cold"].append(cold)
+            lb["warm"].append(warm)
+            login_ms.append(logged_in)
+            start_ms.append(started)
+            fresh_select.append(selected)
+            for (variant, which), v in samples.items():
+                raw[variant][which].append(v)
+    finally:
+        imap_logout(kept)
+    results = {"letterbox": {"first page cold": summary(lb["cold"]), "first page warm": summary(lb["warm"])}}
+    for variant in raw:
+        results[variant] = {"first page cold": summary(raw[variant]["cold"]),
+                            "first page warm": summary(raw[variant]["warm"])}
+    log(f"{size}: first page cold: Letterbox {results['letterbox']['first page cold']['median']:.1f} ms, "
+        f"warm {results['letterbox']['first page warm']['median']:.1f} ms, raw kept "
+        f"{results['raw_kept']['first page cold']['median']:.1f} ms, raw new "
+        f"{results['raw_new']['first page cold']['median']:.1f} ms ({time.monotonic() - t0:.1f}s)")
+    return results, {"login_ms": summary(login_ms), "process_start_ms": summary(start_ms),
+                     "raw_fresh_session_select_sort_fetch_ms": summary(fresh_select)}
+
+
 def bench_size(size, user, password, env, base, runs, word):
-    """Measures one filled INBOX; returns {variant: {step: summary}} plus details."""
+    """Measures one filled INBOX on the long-running Letterbox; returns {variant: {step: summary}}."""
     pages = max(1, math.ceil(size / PAGE))
     page_no = min(100, pages)
-    steps = ["first page", f"page {page_no}", "open message", "search subject"]
-    inbox = "/api/v1/mailboxes/INBOX/messages"
+    steps = [f"page {page_no}", "open message", "search subject", "flag + list"]
+    inbox = INBOX_PATH
     q = urllib.parse.quote(f"subject:{word}")
 
     # --- Letterbox: log in once, get the first page's ids and page N's cursor once.
-    token = json.loads(http(base, "POST", "/api/v1/session",
-                            body={"username": user, "password": password}, expect=201))["accessToken"]
+    token = login(base, user, password)
     first = json.loads(http(base, "GET", f"{inbox}?limit={PAGE}", token))
     ids = [m["id"] for m in first["items"]]
     lb_first_uids = [m["uid"] for m in first["items"]]
@@ -362,9 +480,6 @@ def bench_size(size, user, password, env, base, runs, word):
 
     lb_i = {"open": 0}
 
-    def lb_first():
-        http(base, "GET", f"{inbox}?limit={PAGE}", token)
-
     def lb_page():
         http(base, "GET", f"{inbox}?limit={PAGE}{cursor_q}", token)
 
@@ -376,12 +491,21 @@ def bench_size(size, user, password, env, base, runs, word):
     def lb_search():
         http(base, "GET", f"{inbox}?limit={PAGE}&q={q}", token)
 
+    # Flag + list: each variant toggles its own message (flag, unflag, flag, …) so that every
+    # timed run really changes a flag (the untimed warm-up absorbs an already flagged message).
+    flag_ids = {"letterbox": ids[0], "raw_kept": lb_first_uids[min(1, len(ids) - 1)],
+                "raw_new": lb_first_uids[min(2, len(ids) - 1)]}
+    flagged = {v: False for v in flag_ids}
+
+    def lb_flag():
+        flagged["letterbox"] = not flagged["letterbox"]
+        mid = urllib.parse.quote(flag_ids["letterbox"], safe="")
+        http(base, "PATCH", f"/api/v1/messages/{mid}", token, body={"flagged": flagged["letterbox"]})
+        http(base, "GET", f"{inbox}?limit={PAGE}", token)
+
     # --- raw IMAP.
     lo, hi = (page_no - 1) * PAGE, page_no * PAGE
     crit = f'SUBJECT "{word}"'
-
-    def raw_first(imap):
-        return uid_fetch(imap, uid_sort(imap, "ALL")[:PAGE], FETCH_ITEMS)
 
     def raw_page(imap):
         return uid_fetch(imap, uid_sort(imap, "ALL")[lo:hi], FETCH_ITEMS)
@@ -396,6 +520,11 @@ def bench_size(size, user, password, env, base, runs, word):
     def raw_search(imap):
         return uid_fetch(imap, uid_sort(imap, crit)[:PAGE], FETCH_ITEMS)
 
+    def raw_flag(imap, variant):
+        flagged[variant] = not flagged[variant]
+        imap_ok(imap, "STORE", str(flag_ids[variant]), "+FLAGS" if flagged[variant] else "-FLAGS", r"(\Flagged)")
+        return raw_first(imap)
+
     kept = imap_connect(env, user, password)
     try:
         # Same work? The raw client must see the same pages and matches as Letterbox.
@@ -406,21 +535,15 @@ def bench_size(size, user, password, env, base, runs, word):
         if len(matches) != search["total"]:
             log(f"WARNING {size}: raw SUBJECT search found {len(matches)}, Letterbox {search['total']}")
 
-        def new_conn(op):
-            def go():
-                imap = imap_connect(env, user, password)
-                try:
-                    op(imap)
-                finally:
-                    imap_logout(imap)
-            return go
+        def fresh(op):
+            return new_conn(env, user, password, op)
 
         variants = {
-            "letterbox": [lb_first, lb_page, lb_open, lb_search],
-            "raw_kept": [lambda: raw_first(kept), lambda: raw_page(kept),
-                         lambda: raw_open(kept, "kept"), lambda: raw_search(kept)],
-            "raw_new": [new_conn(raw_first), new_conn(raw_page),
-                        new_conn(lambda i: raw_open(i, "new")), new_conn(raw_search)],
+            "letterbox": [lb_page, lb_open, lb_search, lb_flag],
+            "raw_kept": [lambda: raw_page(kept), lambda: raw_open(kept, "kept"), lambda: raw_search(kept),
+                         lambda: raw_flag(kept, "raw_kept")],
+            "raw_new": [fresh(raw_page), fresh(lambda i: raw_open(i, "new")), fresh(raw_search),
+                        fresh(lambda i: raw_flag(i, "raw_new"))],
         }
         results = {v: {} for v in variants}
         for si, step in enumerate(steps):
@@ -440,6 +563,168 @@ def bench_size(size, user, password, env, base, runs, word):
         imap_logout(kept)
     return {"steps": steps, "results": results, "search_word": word,
             "search_matches": search["total"], "page_index": page_no}
+
+
+# --- many users: concurrent listing, sessions and event streams --------------------------------
+
+async def ahttp(port, method, path, token=None, body=None, timeout=HTTP_TIMEOUT):
+    """One HTTP/1.1 request on its own connection (Connection: close); returns (status, raw reply)."""
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
+    try:
+        data = json.dumps(body).encode() if body is not None else b""
+        head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Accept: application/json",
+                "Connection: close"]
+        if token:
+            head.append(f"Authorization: Bearer {token}")
+        if body is not None:
+            head += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), timeout)     # until the server closes
+    finally:
+        writer.close()
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", raw)
+    return (int(m.group(1)) if m else 0), raw
+
+
+def port_of(base):
+    return int(base.rsplit(":", 1)[1])
+
+
+def fill_users(rig_dir, users, count):
+    """Fills every user's INBOX with `count` messages (fill.py, a few at a time)."""
+    def one(i_user):
+        i, (user, _) = i_user
+        run([sys.executable, os.path.join(REPO, "scripts/rig/fill.py"), "--dir", rig_dir, "--user", user,
+             "--count", str(count), "--seed", str(i + 1)], f"fill.py {user}", timeout=600, capture=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(one, enumerate(users)))
+
+
+def login_all(base, logins, workers=8):
+    """Logs in every (user, password) of `logins` (a few at a time); returns the tokens in order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda up: login(base, *up), logins))
+
+
+def bench_load(base, users, tokens, rounds):
+    """All users list their INBOX's first page at the same moment, `rounds` times."""
+    port = port_of(base)
+    path = f"{INBOX_PATH}?limit={PAGE}"
+
+    async def one(token):
+        t = time.perf_counter()
+        try:
+            status, raw = await ahttp(port, "GET", path, token)
+            ok = status == 200 and b'"items"' in raw
+            err = None if ok else f"HTTP {status}"
+        except (OSError, asyncio.TimeoutError) as e:
+            err = type(e).__name__
+        return (time.perf_counter() - t) * 1000.0, err
+
+    async def burst():
+        return await asyncio.gather(*(one(tok) for tok in tokens))
+
+    per_round, all_ok, errors = [], [], {}
+    for r in range(rounds):
+        t = time.perf_counter()
+        results = asyncio.run(burst())
+        wall = (time.perf_counter() - t) * 1000.0
+        ok = [ms_ for ms_, err in results if err is None]
+        for _, err in results:
+            if err is not None:
+                errors[err] = errors.get(err, 0) + 1
+        n_err = sum(1 for _, err in results if err is not None)
+        row = {"round": r + 1, "requests": len(results), "errors": n_err, "wall_ms": round(wall, 1)}
+        if ok:
+            row.update(p50=statistics.median(ok), p99=percentile(ok, 99), max=max(ok), min=min(ok))
+        per_round.append(row)
+        all_ok += ok
+        log(f"load round {r + 1}: {len(results)} requests, {n_err} errors, "
+            + (f"p50 {row['p50']:.0f} ms, p99 {row['p99']:.0f} ms, max {row['max']:.0f} ms" if ok else "no successes"))
+        time.sleep(0.5)
+    out = {"users": len(users), "rounds": per_round, "errors": sum(errors.values()), "error_kinds": errors,
+           "requests": len(tokens) * rounds}
+    if all_ok:
+        out.update(p50=statistics.median(all_ok), p99=percentile(all_ok, 99), max=max(all_ok), min=min(all_ok))
+    return out
+
+
+def dovecot_connections(env):
+    """IMAP connections Dovecot sees (doveadm who), or None."""
+    try:
+        r = subprocess.run(["doveadm", "-c", env["RIG_DOVECOT_CONF"], "who"], capture_output=True, text=True,
+                           timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if r.returncode != 0:
+        return None
+    total = 0
+    for line in r.stdout.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 3 and fields[1].isdigit() and fields[2] == "imap":
+            total += int(fields[1])
+    return total
+
+
+def bench_rss(base, lb_pid, env, users, tokens, logins_per_user, streams):
+    """Letterbox's memory with len(users) × logins_per_user sessions and `streams` open event streams."""
+    port = port_of(base)
+    before = proc_status(lb_pid)
+    have = {u: 1 for u, _ in users} if tokens else {u: 0 for u, _ in users}
+    todo = [(u, pw) for u, pw in users for _ in range(logins_per_user - have[u])]
+    t = time.monotonic()
+    new_tokens = login_all(base, todo)
+    log(f"rss: {len(todo)} more logins in {time.monotonic() - t:.1f}s")
+    first_token = {}
+    for (u, _), tok in zip(users, tokens or []):
+        first_token[u] = tok
+    for (u, _), tok in zip(todo, new_tokens):
+        first_token.setdefault(u, tok)
+    sessions = len(tokens or []) + len(new_tokens)
+    stream_tokens = [first_token[u] for u, _ in users[:streams]]
+
+    async def open_stream(token):
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), HTTP_TIMEOUT)
+        head = [f"GET /api/v1/events HTTP/1.1", f"Host: {HOST}:{port}", "Accept: text/event-stream",
+                f"Authorization: Bearer {token}"]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        await writer.drain()
+        buf = b""
+        deadline = time.monotonic() + HTTP_TIMEOUT
+        while not re.search(rb"(^|\n)event: ?ready\r?\n", buf):
+            chunk = await asyncio.wait_for(reader.read(65536), max(0.1, deadline - time.monotonic()))
+            if not chunk:
+                writer.close()
+                raise ConnectionError(f"stream closed before ready: {buf[:200]!r}")
+            buf += chunk
+        if not buf.startswith(b"HTTP/1.1 200"):
+            writer.close()
+            raise ConnectionError(f"events: {buf[:200]!r}")
+        return writer
+
+    async def hold():
+        t0 = time.monotonic()
+        results = await asyncio.gather(*(open_stream(tok) for tok in stream_tokens), return_exceptions=True)
+        writers = [r for r in results if not isinstance(r, BaseException)]
+        failed = [r for r in results if isinstance(r, BaseException)]
+        ready_s = time.monotonic() - t0
+        log(f"rss: {len(writers)} event streams ready in {ready_s:.1f}s, {len(failed)} failed"
+            + (f" (first: {failed[0]!r})" if failed else ""))
+        await asyncio.sleep(2)      # let the watchers settle into IDLE
+        status = proc_status(lb_pid)
+        try:
+            fds = len(os.listdir(f"/proc/{lb_pid}/fd"))
+        except OSError:
+            fds = None
+        dovecot = dovecot_connections(env)
+        for w in writers:
+            w.close()
+        return {"streams_ready": len(writers), "streams_failed": len(failed), "ready_s": round(ready_s, 2),
+                "status": status, "fds": fds, "dovecot_imap_connections": dovecot}
+
+    held = asyncio.run(hold())
+    return {"sessions": sessions, "users": len(users), "streams": len(stream_tokens), "before": before, **held}
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -470,6 +755,14 @@ def print_table(size, data, rss):
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print(line(r))
+    cold = data.get("cold_details")
+    if cold:
+        fresh = cold["raw_fresh_session_select_sort_fetch_ms"]["median"]
+        lb_cold = res["letterbox"]["first page cold"]["median"]
+        print(f"Cold runs: Letterbox process start {ms(cold['process_start_ms']['median'])} ms, "
+              f"POST /session {ms(cold['login_ms']['median'])} ms (medians, not in the cold time).\n"
+              f"Raw IMAP on a just-logged-in connection (login not timed): SELECT + SORT + FETCH "
+              f"{ms(fresh)} ms (Letterbox cold {lb_cold / fresh:.2f}× that)")
     print(f"Letterbox RSS after these runs: {rss['VmRSS'] / 1024:.1f} MiB (peak {rss['VmHWM'] / 1024:.1f} MiB)")
     sys.stdout.flush()
 
@@ -482,7 +775,7 @@ def print_scaling(all_data):
     print(f"\nScaling {small} → {big} messages (medians in ms; 'within noise' = the {big} median lies "
           f"inside the min–max range of the {small} runs)")
     for variant, name in (("letterbox", "Letterbox"), ("raw_kept", "raw kept"), ("raw_new", "raw new-conn")):
-        for idx in range(4):
+        for idx in range(len(all_data[small]["steps"])):
             s_step = all_data[small]["steps"][idx]
             b_step = all_data[big]["steps"][idx]
             s = all_data[small]["results"][variant][s_step]
@@ -491,8 +784,85 @@ def print_scaling(all_data):
             label = s_step if s_step == b_step else f"{s_step}/{b_step}"
             verdict = "yes" if within else f"no ({b['median'] - s['median']:+.1f} ms, {b['median'] / s['median']:.2f}×)"
             if variant == "letterbox" or idx == 0:
-                print(f"  {name:13} {label:15} {small}: {ms(s['median']):>7}   {big}: {ms(b['median']):>7}   "
+                print(f"  {name:13} {label:17} {small}: {ms(s['median']):>7}   {big}: {ms(b['median']):>7}   "
                       f"within noise: {verdict}")
+    sys.stdout.flush()
+
+
+def print_load(load):
+    print(f"\n{load['users']} users listing their INBOX's first page at the same moment "
+          f"({len(load['rounds'])} rounds; each user logged in once before; round 1 is each user's first list)")
+    for r in load["rounds"]:
+        if "p50" in r:
+            print(f"  round {r['round']}: p50 {ms(r['p50'])} ms, p99 {ms(r['p99'])} ms, max {ms(r['max'])} ms, "
+                  f"p99/p50 {r['p99'] / r['p50']:.2f}, all done in {ms(r['wall_ms'])} ms, "
+                  f"errors {r['errors']}/{r['requests']}")
+        else:
+            print(f"  round {r['round']}: errors {r['errors']}/{r['requests']}")
+    if "p50" in load:
+        print(f"  all rounds pooled: p50 {ms(load['p50'])} ms, p99 {ms(load['p99'])} ms, max {ms(load['max'])} ms, "
+              f"p99/p50 {load['p99'] / load['p50']:.2f} (mixes round 1 with the warm rounds), "
+              f"errors {load['errors']}/{load['requests']}" + (f" {load['error_kinds']}" if load["error_kinds"] else ""))
+    print("  (client: one asyncio process on the same machine, a new HTTP connection per request)")
+    sys.stdout.flush()
+
+
+def print_rss(rss):
+    st, before = rss["status"], rss["before"]
+    print(f"\nLetterbox with {rss['sessions']} logged-in sessions ({rss['users']} users) of which "
+          f"{rss['streams_ready']} hold an open event stream (past `ready`; {rss['streams_failed']} failed, "
+          f"all ready within {rss['ready_s']:.1f}s)")
+    print(f"  VmRSS {st['VmRSS'] / 1024:.1f} MiB ({st['VmRSS'] * 1024 / 1e6:.0f} MB), peak VmHWM "
+          f"{st['VmHWM'] / 1024:.1f} MiB over the whole run; before these sessions: VmRSS {before['VmRSS'] / 1024:.1f} MiB")
+    dv = rss["dovecot_imap_connections"]
+    print(f"  threads {st.get('Threads', '?')}, open fds {rss['fds'] if rss['fds'] is not None else '?'}, "
+          f"IMAP connections Dovecot sees (doveadm who, all clients): {dv if dv is not None else '?'}")
+    sys.stdout.flush()
+
+
+def print_targets(all_data, load, rss):
+    rows = []
+
+    def add(name, value, ok):
+        rows.append((name, value, "—" if ok is None else ("PASS" if ok else "MISS")))
+
+    if all_data:
+        size = 100000 if 100000 in all_data else max(all_data)
+        res = all_data[size]["results"]
+        at = f" ({size})"
+        warm = res["letterbox"]["first page warm"]["median"]
+        add(f"warm first page ≤ 15 ms{at}", f"{ms(warm)} ms", warm <= 15)
+        opened = res["letterbox"]["open message"]["median"]
+        add(f"open message ≤ 10 ms{at}", f"{ms(opened)} ms", opened <= 10)
+        cold = res["letterbox"]["first page cold"]["median"]
+        raw = res["raw_kept"]["first page cold"]["median"]
+        fresh = all_data[size]["cold_details"]["raw_fresh_session_select_sort_fetch_ms"]["median"]
+        add(f"cold first page ≤ 1.3× raw kept-connection{at}",
+            f"{ms(cold)} ms vs {ms(raw)} ms = {cold / raw:.2f}× (raw new session's SELECT+SORT+FETCH "
+            f"{ms(fresh)} ms: {cold / fresh:.2f}×)", cold / raw <= 1.3)
+    if rss:
+        mb = rss["status"]["VmRSS"] * 1024 / 1e6
+        complete = rss["streams_failed"] == 0
+        add(f"{rss['sessions']} sessions / {rss['streams']} streams ≤ 200 MB RSS",
+            f"{mb:.0f} MB" + ("" if complete else f" ({rss['streams_failed']} streams failed)"),
+            mb <= 200 and complete)
+    rounds = [r for r in (load or {}).get("rounds", []) if "p50" in r]
+    if rounds:
+        # Each burst on its own: pooling the rounds would mostly compare round 1 (every user's
+        # first list) with the warm rounds, not the spread within one burst.
+        worst = max(rounds, key=lambda r: r["p99"] / r["p50"])
+        ratio = worst["p99"] / worst["p50"]
+        add(f"p99 ≤ 3× p50 under the {load['users']}-user load (worst round)",
+            f"round {worst['round']}: p99 {ms(worst['p99'])} ms / p50 {ms(worst['p50'])} ms = {ratio:.2f}×"
+            + (f", {load['errors']} errors" if load["errors"] else ""),
+            ratio <= 3 and load["errors"] == 0)
+    if not rows:
+        return
+    print("\nTargets")
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    for name, value, verdict in rows:
+        print(f"  {name:<{w0}}  {value:<{w1}}  {verdict}")
     sys.stdout.flush()
 
 
@@ -507,17 +877,36 @@ def parse_args():
                     help="subject word to search for (default report: ~5%% of fill.py's subjects)")
     ap.add_argument("--no-build", action="store_true", help="use the already built release binary")
     ap.add_argument("--keep", action="store_true", help="leave the rig directory in /tmp (it is stopped anyway)")
+    ap.add_argument("--skip-steps", action="store_true", help="skip the per-size step tables (and the big fills)")
+    ap.add_argument("--skip-load", action="store_true", help="skip the concurrent-users listing")
+    ap.add_argument("--skip-rss", action="store_true", help="skip the sessions + event streams memory reading")
+    ap.add_argument("--users", type=int, default=200,
+                    help="users for the load and memory parts (default 200)")
+    ap.add_argument("--user-messages", type=int, default=200,
+                    help="messages in each of those users' INBOX (default 200)")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of the concurrent listing (default 5)")
+    ap.add_argument("--logins-per-user", type=int, default=5,
+                    help="sessions per user for the memory reading (default 5: 1,000 with 200 users)")
+    ap.add_argument("--streams", type=int, default=200,
+                    help="users holding an event stream during the memory reading (default 200)")
     a = ap.parse_args()
     try:
         a.sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     except ValueError:
         ap.error(f"--sizes must be comma-separated whole numbers, got {a.sizes!r}")
-    if not a.sizes or any(s < 1 for s in a.sizes) or len(set(a.sizes)) != len(a.sizes):
+    if a.skip_steps:
+        a.sizes = []
+    elif not a.sizes or any(s < 1 for s in a.sizes) or len(set(a.sizes)) != len(a.sizes):
         ap.error("--sizes needs distinct positive numbers")
     if a.runs < 1:
         ap.error("--runs must be at least 1")
     if not a.word.isalnum() or not a.word.isascii():
         ap.error("--word must be a single ASCII word")
+    if a.users < 1 or a.user_messages < 1 or a.rounds < 1 or a.logins_per_user < 1 or a.streams < 0:
+        ap.error("--users, --user-messages, --rounds and --logins-per-user must be at least 1")
+    a.streams = min(a.streams, a.users)
+    if a.skip_steps and a.skip_load and a.skip_rss:
+        ap.error("nothing to do: every part is skipped")
     return a
 
 
@@ -530,6 +919,12 @@ def main():
     def on_term(*_):
         raise KeyboardInterrupt("SIGTERM")
     signal.signal(signal.SIGTERM, on_term)
+    # Letterbox and Dovecot (started from here) hold ~1,000 sockets in the load and memory parts;
+    # sudo's usual soft limit of 1024 open files would be too tight.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
     rig_dir = f"/tmp/lb-bench-{os.getpid()}"
     lb_proc = None
@@ -551,6 +946,11 @@ def main():
         for i, size in enumerate(a.sizes):
             users[size] = (f"bench{i}-{size}@example.test", f"bench-pw-{i}-{size}")
             add_user(rig_dir, *users[size])
+        many = []
+        if not (a.skip_load and a.skip_rss):
+            many = [(f"load{i}@example.test", f"load-pw-{i}") for i in range(a.users)]
+            for user, password in many:
+                add_user(rig_dir, user, password)
         time.sleep(1.5)   # Dovecot re-reads the passwd-file at most once a second
 
         fill_s, warm_s = {}, {}
@@ -571,22 +971,53 @@ def main():
             if n != size:
                 raise BenchError(f"{user}: INBOX has {n} messages after filling, expected {size}")
             log(f"filled in {fill_s[size]:.1f}s; first UID SORT (cache warm-up) took {warm_s[size]:.1f}s")
+        if many:
+            log(f"filling {len(many)} users with {a.user_messages} messages each")
+            t = time.monotonic()
+            fill_users(rig_dir, many, a.user_messages)
+            log(f"filled in {time.monotonic() - t:.1f}s")
 
         log("starting Letterbox")
         lb_proc, base, lb_log = start_letterbox(binary, env, rig_dir)
         log(f"Letterbox pid {lb_proc.pid} at {base}")
 
+        def check_alive():
+            if lb_proc.poll() is not None:
+                raise BenchError(f"Letterbox exited with {lb_proc.returncode}:\n{tail(lb_log)}")
+
         all_data = {}
         for size in a.sizes:
             log(f"measuring {size} messages, {a.runs} runs per step")
+            cold, cold_details = bench_cold(size, *users[size], env, binary, rig_dir, a.runs)
             data = bench_size(size, *users[size], env, base, a.runs, a.word)
-            if lb_proc.poll() is not None:
-                raise BenchError(f"Letterbox exited with {lb_proc.returncode}:\n{tail(lb_log)}")
-            data.update(runs=a.runs, rss_kb=proc_status(lb_proc.pid),
+            check_alive()
+            for variant in data["results"]:
+                data["results"][variant] = {**cold[variant], **data["results"][variant]}
+            data["steps"] = ["first page cold", "first page warm"] + data["steps"]
+            data.update(runs=a.runs, rss_kb=proc_status(lb_proc.pid), cold_details=cold_details,
                         fill_s=round(fill_s[size], 2), warm_sort_s=round(warm_s[size], 2))
             all_data[size] = data
             print_table(size, data, data["rss_kb"])
+        if all_data:
+            print("\n" + textwrap.fill(COLD_MEANING, 100))
         print_scaling(all_data)
+
+        load = rss = None
+        tokens = None
+        if not a.skip_load:
+            log(f"load: logging in {len(many)} users")
+            t = time.monotonic()
+            tokens = login_all(base, many)
+            log(f"load: {len(tokens)} logins in {time.monotonic() - t:.1f}s")
+            load = bench_load(base, many, tokens, a.rounds)
+            check_alive()
+            print_load(load)
+        if not a.skip_rss:
+            log(f"rss: {len(many) * a.logins_per_user} sessions, {a.streams} event streams")
+            rss = bench_rss(base, lb_proc.pid, env, many, tokens, a.logins_per_user, a.streams)
+            check_alive()
+            print_rss(rss)
+        print_targets(all_data, load, rss)
 
         total = time.time() - started_at
         load_after = os.getloadavg()
@@ -596,7 +1027,8 @@ def main():
             doc = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started_at)),
                    "total_s": round(total, 1), "runs": a.runs, "cpus": os.cpu_count(),
                    "loadavg_before": load_before, "loadavg_after": load_after,
-                   "fetch_items": FETCH_ITEMS, "sizes": {str(s): d for s, d in all_data.items()}}
+                   "fetch_items": FETCH_ITEMS, "cold_meaning": COLD_MEANING,
+                   "sizes": {str(s): d for s, d in all_data.items()}, "load": load, "rss": rss}
             with open(a.json, "w") as f:
                 json.dump(doc, f, indent=2)
             log(f"wrote {a.json}")

@@ -175,6 +175,11 @@ disable_plaintext_auth = yes
 # After one failed login Dovecot would delay every later auth from 127.0.0.1 (all tests, and
 # Postfix's SASL) by 2..15 s: no failure delay, and make the anvil penalty socket unconnectable.
 auth_failure_delay = 0
+# scripts/bench.py holds ~1,000 IMAP connections at once (200 users, their pooled connections and
+# IDLE watchers). With STARTTLS each keeps an imap-login process (the TLS proxy) besides its imap
+# process, and imap-login's default limit of 100 processes would make further logins wait (see
+# service imap-login and service imap below). auth and anvil serve every imap-login process.
+default_client_limit = 4000
 
 passdb {
   driver = passwd-file
@@ -225,6 +230,7 @@ protocol lmtp {
 }
 
 service imap-login {
+  process_limit = 2000
   inet_listener imap {
     address = 127.0.0.1
     port = $IMAP_PORT
@@ -234,6 +240,9 @@ service imap-login {
     port = $IMAPS_PORT
     ssl = yes
   }
+}
+service imap {
+  process_limit = 2000
 }
 service lmtp {
   inet_listener lmtp {
@@ -383,6 +392,11 @@ EOF
 touch -d "@$(( $(date +%s) - 10 ))" "$PF_CONF"/*
 
 # --- start Dovecot ----------------------------------------------------------------------------
+# default_client_limit = 4000 wants that many open files; under a lower soft limit (sudo's 1024)
+# Dovecot would warn at every start. Root may raise it.
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
+  ulimit -Sn 4096 2>/dev/null || ulimit -n 4096 2>/dev/null || true
+fi
 rig_dovecot_start "$DIR" "$IMAP_PORT" "$IMAPS_PORT" "$LMTP_PORT" || fail "Dovecot did not come up"
 # A real passdb lookup: catches an unreadable passwd-file now rather than at the first test login.
 doveadm -c "$DIR/dovecot.conf" auth test sink@example.test sink-pw >/dev/null 2>&1 ||
