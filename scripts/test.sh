@@ -12,3 +12,4 @@ bash scripts/rig/install.sh
 cargo test --locked --all-targets
 
 bash scripts/check-openapi.sh
+bash scripts/e2e.sh   # the browser suite (e2e/): Debian chromium + Playwright-core, its own rig
