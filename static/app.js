@@ -237,7 +237,10 @@ document.addEventListener("DOMContentLoaded", () => {
       j: () => step(1),
       k: () => step(-1),
       o: () => { const row = rows()[current()]; if (!reading && row) go(row.dataset.href); },
-      Enter: () => { const row = rows()[current()]; if (!reading && row && target === document.body) go(row.dataset.href); },
+      Enter: () => {
+        const row = rows()[current()];
+        if (!reading && row && (target === document.body || target.closest("#message-list"))) go(row.dataset.href);
+      },
       u: () => { const back = document.getElementById("back-to-list"); if (back) go(back.href); },
       r: () => replyTo("reply"),
       a: () => replyTo("reply-all"),
@@ -258,7 +261,8 @@ document.addEventListener("DOMContentLoaded", () => {
       "?": () => { if (help && help.showModal) help.showModal(); },
     };
     const handler = handlers[key];
-    if (handler) {
+    // Enter elsewhere (a focused button or link outside the list) keeps its own meaning.
+    if (handler && !(key === "Enter" && target !== document.body && !target.closest("#message-list"))) {
       event.preventDefault();
       handler();
     }
