@@ -281,3 +281,21 @@ document.addEventListener("DOMContentLoaded", () => {
     lastBox = box;
   });
 });
+
+// Settings: ticking "desktop notifications" asks the browser for permission right away and
+// says so when the browser blocks them (the setting is saved with the form either way).
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("notify");
+  const status = document.getElementById("notify-status");
+  if (!box || !status) return;
+  const show = (permission) => {
+    if (!window.Notification) status.textContent = status.dataset.unsupported;
+    else status.textContent = box.checked && permission === "denied" ? status.dataset.denied : "";
+  };
+  box.addEventListener("change", async () => {
+    if (box.checked && window.Notification && Notification.permission === "default") {
+      try { show(await Notification.requestPermission()); } catch (err) { show(Notification.permission); }
+    } else show(window.Notification && Notification.permission);
+  });
+  if (box.checked) show(window.Notification && Notification.permission);
+});

@@ -164,3 +164,109 @@ shortcut-unread = Als ungelesen markieren
 shortcut-search = Suchen
 shortcut-inbox = Zum Posteingang
 shortcut-help = Diese Hilfe anzeigen
+
+## Einstellungen
+skip-to-page = Zum Seiteninhalt springen
+settings-title = Einstellungen
+settings-preferences = Allgemein
+settings-saved = Einstellungen gespeichert.
+theme-legend = Erscheinungsbild
+theme-auto = Wie das System
+theme-light = Hell
+theme-dark = Dunkel
+language-label = Sprache
+language-browser = Wie im Browser
+language-en = English
+language-de = Deutsch
+page-size-label = Nachrichten pro Seite
+notify-label = Desktop-Benachrichtigungen bei neuer E-Mail
+notify-hint = Ihr Browser fragt einmal nach der Erlaubnis; Benachrichtigungen erscheinen nur, während Letterbox im Hintergrund ist.
+notify-denied = Dieser Browser blockiert Benachrichtigungen von Letterbox. Erlauben Sie sie in den Website-Einstellungen, um sie zu erhalten.
+notify-unsupported = Dieser Browser kann keine Desktop-Benachrichtigungen anzeigen.
+remote-senders-label = Externe Inhalte von diesen Absendern laden
+remote-senders-hint = Eine Adresse pro Zeile. Ihre Nachrichten zeigen externe Bilder und Stile ohne Nachfrage.
+settings-save = Einstellungen speichern
+settings-error-theme = Wählen Sie eines der Erscheinungsbilder.
+settings-error-language = Wählen Sie eine der Sprachen.
+settings-error-page-size = Wählen Sie 25, 50, 100 oder 200 Nachrichten pro Seite.
+settings-error-sender = „{ $address }“ ist keine E-Mail-Adresse. Schreiben Sie eine Adresse pro Zeile.
+settings-error-senders = Die Absenderliste kann nicht gespeichert werden: höchstens 500 einfache Adressen, eine pro Zeile.
+identities-title = Identitäten
+identities-intro = Die Adressen, von denen Sie senden, jeweils mit eigenem Namen, eigener Antwortadresse und Signatur.
+identity-default = Standard
+identity-name = Name
+identity-email = E-Mail-Adresse
+identity-reply-to = Antwortadresse
+identity-signature = Signatur
+identity-none = (keine)
+identity-make-default = Als Standardidentität verwenden
+identity-edit = Bearbeiten
+identity-edit-label = { $address } bearbeiten
+identity-save = Identität speichern
+identity-delete = Löschen
+identity-add-title = Identität hinzufügen
+identity-add = Identität hinzufügen
+identity-added = Identität hinzugefügt.
+identity-updated = Identität gespeichert.
+identity-deleted = Identität gelöscht.
+identity-delete-title = Identität löschen
+identity-delete-question = Die Identität { $address } löschen?
+identity-delete-detail = Bereits damit gesendete Nachrichten bleiben unverändert. Sie können sie später wieder hinzufügen.
+identity-delete-confirm = Identität löschen
+confirm-cancel = Abbrechen
+identity-error-email = Geben Sie die reine E-Mail-Adresse zum Senden ein, etwa erika@example.com (der Name hat ein eigenes Feld).
+identity-error-reply-to = Geben Sie eine einzelne gültige Antwortadresse ein oder lassen Sie das Feld leer.
+identity-error-name = Der Name muss eine Zeile mit höchstens 200 Zeichen sein.
+identity-error-signature = Die Signatur darf höchstens 10.000 Zeichen lang sein.
+identity-error-exists = Für diese Adresse haben Sie schon eine Identität.
+identity-error-last = Das ist Ihre einzige Identität. Fügen Sie zuerst eine weitere hinzu.
+identity-error-default = Machen Sie stattdessen eine andere Identität zum Standard.
+identity-error-missing = Diese Identität gibt es nicht mehr.
+
+## Ordner
+folders-title = Ordner
+folders-intro = Legen Sie Ihre E-Mail-Ordner an, benennen Sie sie um oder löschen Sie sie. Spezialordner zeigen, wofür Letterbox sie verwendet.
+folder-list = Ihre Ordner
+folder-total = { $n ->
+    [one] Eine Nachricht
+   *[other] { $count } Nachrichten
+}
+folder-role = Spezialordner: { $role }
+role-inbox = Posteingang
+role-sent = Gesendet
+role-drafts = Entwürfe
+role-trash = Papierkorb
+role-junk = Spam
+role-archive = Archiv
+folder-container = Enthält nur andere Ordner
+folder-new = Neuer Ordner
+folder-name = Name
+folder-parent = In
+folder-parent-none = (oberste Ebene)
+folder-create = Ordner anlegen
+folder-rename = Umbenennen
+folder-rename-label = Neuer Name für { $name }
+folder-delete = Löschen
+folder-created = Ordner angelegt.
+folder-renamed = Ordner umbenannt.
+folder-deleted = Ordner gelöscht.
+folder-delete-title = Ordner löschen
+folder-delete-question = Den Ordner „{ $name }“ löschen?
+folder-delete-detail = { $n ->
+    [0] Er ist leer. Das kann nicht rückgängig gemacht werden.
+    [one] Seine eine Nachricht wird mit ihm gelöscht. Das kann nicht rückgängig gemacht werden.
+   *[other] Seine { $count } Nachrichten werden mit ihm gelöscht. Das kann nicht rückgängig gemacht werden.
+}
+folder-delete-confirm = Ordner löschen
+folder-error-empty = Geben Sie dem Ordner einen Namen.
+folder-error-control = Ein Ordnername darf keine Zeilenumbrüche oder anderen Steuerzeichen enthalten.
+folder-error-wildcard = Ein Ordnername darf weder * noch % enthalten.
+folder-error-delimiter = Ein Ordnername darf kein „{ $delimiter }“ enthalten. Um einen Ordner in einen anderen zu legen, wählen Sie diesen unter „In“.
+folder-error-long = Der Name ist zu lang.
+folder-error-invalid = Der Mailserver kann diesen Ordnernamen nicht verwenden.
+folder-error-exists = Ein Ordner mit diesem Namen existiert bereits.
+folder-error-children = Dieser Ordner hat Unterordner. Löschen oder verschieben Sie diese zuerst.
+folder-error-inbox = Der Posteingang kann weder umbenannt noch gelöscht werden.
+folder-error-missing = Diesen Ordner gibt es nicht mehr.
+folder-error-nesting = Dieser Mailserver erlaubt keine Ordner in anderen Ordnern.
+folder-error-refused = Der Mailserver hat abgelehnt: { $detail }

@@ -164,3 +164,109 @@ shortcut-unread = Mark unread
 shortcut-search = Search
 shortcut-inbox = Go to the inbox
 shortcut-help = Show this help
+
+## Settings
+skip-to-page = Skip to the page content
+settings-title = Settings
+settings-preferences = Preferences
+settings-saved = Settings saved.
+theme-legend = Theme
+theme-auto = Same as the system
+theme-light = Light
+theme-dark = Dark
+language-label = Language
+language-browser = Browser default
+language-en = English
+language-de = Deutsch
+page-size-label = Messages per page
+notify-label = Desktop notifications for new mail
+notify-hint = Your browser asks for permission once; notifications only appear while Letterbox is in the background.
+notify-denied = This browser blocks notifications for Letterbox. Allow them in the site settings to get them.
+notify-unsupported = This browser cannot show desktop notifications.
+remote-senders-label = Load remote content from these senders
+remote-senders-hint = One address per line. Their messages show remote images and styles without asking.
+settings-save = Save settings
+settings-error-theme = Choose one of the themes.
+settings-error-language = Choose one of the languages.
+settings-error-page-size = Choose 25, 50, 100 or 200 messages per page.
+settings-error-sender = “{ $address }” is not an email address. Put one address on each line.
+settings-error-senders = The list of senders cannot be saved: at most 500 plain addresses, one per line.
+identities-title = Identities
+identities-intro = The addresses you send from, each with its own name, reply-to address and signature.
+identity-default = Default
+identity-name = Name
+identity-email = Email address
+identity-reply-to = Reply-to address
+identity-signature = Signature
+identity-none = (none)
+identity-make-default = Use as the default identity
+identity-edit = Edit
+identity-edit-label = Edit { $address }
+identity-save = Save identity
+identity-delete = Delete
+identity-add-title = Add an identity
+identity-add = Add identity
+identity-added = Identity added.
+identity-updated = Identity saved.
+identity-deleted = Identity deleted.
+identity-delete-title = Delete identity
+identity-delete-question = Delete the identity { $address }?
+identity-delete-detail = Messages you already sent from it stay as they are. You can add it again later.
+identity-delete-confirm = Delete identity
+confirm-cancel = Cancel
+identity-error-email = Enter the bare email address to send from, such as jane@example.com (the name has its own field).
+identity-error-reply-to = Enter a single valid reply-to address, or leave it empty.
+identity-error-name = The name must be one line of at most 200 characters.
+identity-error-signature = The signature can be at most 10,000 characters long.
+identity-error-exists = You already have an identity for this address.
+identity-error-last = This is your only identity. Add another one before deleting it.
+identity-error-default = Make another identity the default instead.
+identity-error-missing = This identity no longer exists.
+
+## Folders
+folders-title = Folders
+folders-intro = Create, rename and delete your mail folders. Special folders are marked with what Letterbox uses them for.
+folder-list = Your folders
+folder-total = { $n ->
+    [one] One message
+   *[other] { $count } messages
+}
+folder-role = Special folder: { $role }
+role-inbox = Inbox
+role-sent = Sent
+role-drafts = Drafts
+role-trash = Trash
+role-junk = Junk
+role-archive = Archive
+folder-container = Holds only other folders
+folder-new = New folder
+folder-name = Name
+folder-parent = Inside
+folder-parent-none = (top level)
+folder-create = Create folder
+folder-rename = Rename
+folder-rename-label = New name for { $name }
+folder-delete = Delete
+folder-created = Folder created.
+folder-renamed = Folder renamed.
+folder-deleted = Folder deleted.
+folder-delete-title = Delete folder
+folder-delete-question = Delete the folder “{ $name }”?
+folder-delete-detail = { $n ->
+    [0] It is empty. This cannot be undone.
+    [one] Its one message is deleted with it. This cannot be undone.
+   *[other] Its { $count } messages are deleted with it. This cannot be undone.
+}
+folder-delete-confirm = Delete folder
+folder-error-empty = Give the folder a name.
+folder-error-control = A folder name cannot contain line breaks or other control characters.
+folder-error-wildcard = A folder name cannot contain * or %.
+folder-error-delimiter = A folder name cannot contain “{ $delimiter }”. To put a folder inside another, choose it under “Inside”.
+folder-error-long = That name is too long.
+folder-error-invalid = The mail server cannot use that folder name.
+folder-error-exists = A folder with that name already exists.
+folder-error-children = This folder has subfolders. Delete or move them first.
+folder-error-inbox = The inbox cannot be renamed or deleted.
+folder-error-missing = That folder no longer exists.
+folder-error-nesting = This mail server does not allow folders inside other folders.
+folder-error-refused = The mail server refused: { $detail }

@@ -2,12 +2,15 @@
 
 mod assets;
 mod compose;
+mod folders;
 pub mod i18n;
+mod identities;
 mod list;
 mod login;
 mod mail;
 mod message;
 mod session;
+mod settings;
 pub mod templates;
 
 use axum::Router;
@@ -35,6 +38,13 @@ pub fn router(message_body_limit: usize) -> Router<AppState> {
         .route("/message/{message}/raw", get(message::message_raw))
         .route("/message/{message}/attachments/{part}", get(message::message_attachment))
         .route("/message/{message}/action", post(message::message_action))
+        .route("/settings", get(settings::settings_page).post(settings::settings_submit))
+        .route("/settings/identities", post(identities::identity_create))
+        .route("/settings/identities/{id}", post(identities::identity_update))
+        .route("/settings/identities/{id}/delete", get(identities::identity_delete_page).post(identities::identity_delete))
+        .route("/folders", get(folders::folders_page).post(folders::folder_create))
+        .route("/folders/{id}/rename", post(folders::folder_rename))
+        .route("/folders/{id}/delete", get(folders::folder_delete_page).post(folders::folder_delete))
         .route("/events", get(mail::events))
         .route("/static/{file}", get(assets::static_file))
 }
