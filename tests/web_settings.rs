@@ -5,14 +5,8 @@
 
 mod common;
 
-use common::{Server, browser, rig};
+use common::{Server, browser_login, browser_login_as, csrf_of, rig};
 use letterbox::mail::MailboxId;
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
 
 /// The page's text with askama's escapes undone (enough for assertions).
 fn unescape(html: &str) -> String {
@@ -22,21 +16,6 @@ fn unescape(html: &str) -> String {
         .replace("&#39;", "'")
         .replace("&quot;", "\"")
         .replace("&amp;", "&")
-}
-
-async fn logged_in(server: &Server, label: &str) -> (reqwest::Client, String) {
-    let (user, password) = rig().new_user(label);
-    let client = browser();
-    let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_of(&page);
-    let response = client
-        .post(server.url("/login"))
-        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    (client, user)
 }
 
 async fn get(client: &reqwest::Client, server: &Server, path: &str) -> (u16, String) {
@@ -61,7 +40,7 @@ fn identity_ids(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn preferences_change_the_next_pages() {
     let server = Server::start().await;
-    let (client, user) = logged_in(&server, "webprefs").await;
+    let (client, user) = browser_login(&server, "webprefs").await;
     rig().fill(&user, 30, "INBOX");
 
     let (status, html) = get(&client, &server, "/settings").await;
@@ -141,7 +120,7 @@ async fn preferences_change_the_next_pages() {
 #[tokio::test]
 async fn identities_add_edit_default_and_delete() {
     let server = Server::start().await;
-    let (client, user) = logged_in(&server, "webident").await;
+    let (client, user) = browser_login(&server, "webident").await;
     let (_, html) = get(&client, &server, "/settings").await;
     let csrf = csrf_of(&html);
     assert!(html.contains(&format!("<h3>{user}</h3>")), "the login address is the first identity");
@@ -224,7 +203,7 @@ async fn identities_add_edit_default_and_delete() {
 #[tokio::test]
 async fn folders_create_rename_and_delete() {
     let server = Server::start().await;
-    let (client, user) = logged_in(&server, "webfolders").await;
+    let (client, user) = browser_login(&server, "webfolders").await;
     let names = || rig().mailbox_names(&user);
     let (status, html) = get(&client, &server, "/folders").await;
     assert_eq!(status, 200);
@@ -302,4 +281,19 @@ async fn folders_create_rename_and_delete() {
     assert!(!names().contains(&renamed), "{:?}", names());
     let (_, html) = get(&client, &server, &location).await;
     assert!(html.contains("Folder deleted."));
+}
+
+#[tokio::test]
+async fn a_chosen_language_follows_the_user_to_another_browser() {
+    let server = Server::start().await;
+    let (user, password) = rig().new_user("langfollow");
+    let first = browser_login_as(&server, &user, &password).await;
+    let (_, html) = get(&first, &server, "/settings").await;
+    let csrf = csrf_of(&html);
+    let (status, _, _) =
+        post(&first, &server, "/settings", &[("csrf", &csrf), ("theme", "auto"), ("language", "de"), ("page_size", "50")]).await;
+    assert_eq!(status, 303);
+    let second = browser_login_as(&server, &user, &password).await;
+    let (_, mail) = get(&second, &server, "/mail/INBOX").await;
+    assert!(mail.contains("<html lang=\"de\"") && mail.contains("Verfassen"), "German in the other browser too");
 }

@@ -307,17 +307,22 @@ pub fn csrf_of(html: &str) -> String {
 /// A fresh rig user logged in through the browser login form: (cookie client, username).
 pub async fn browser_login(server: &Server, label: &str) -> (reqwest::Client, String) {
     let (user, password) = rig().new_user(label);
+    (browser_login_as(server, &user, &password).await, user)
+}
+
+/// A new browser (cookie jar) logged in as `user` through the login form.
+pub async fn browser_login_as(server: &Server, user: &str, password: &str) -> reqwest::Client {
     let client = browser();
     let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&page);
     let response = client
         .post(server.url("/login"))
-        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .form(&[("username", user), ("password", password), ("csrf", csrf.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    (client, user)
+    client
 }
 
 /// A plain API client.

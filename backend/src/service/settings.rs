@@ -116,6 +116,11 @@ impl Letterbox {
         Ok(())
     }
 
+    /// The language a user chose in the settings, if any (read at login; errors count as none).
+    pub async fn saved_language(&self, username: &str) -> Option<String> {
+        self.store.find_settings(&username.to_lowercase()).await.ok().flatten().and_then(|record| record.language)
+    }
+
     /// Adds one sender to the remote-content allowlist.
     pub async fn trust_remote_sender(&self, session: &UserSession, sender: &str) -> Result<(), ServiceError> {
         let mut settings = self.user_settings(session).await?;

@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::i18n::Tr;
+use super::i18n::{LANG_COOKIE, Tr};
 use super::session::{LOGIN_NONCE_COOKIE, SESSION_COOKIE, WebForm, WebUser, check_session_csrf, cookie, removal};
 use super::templates::LoginPage;
 use crate::auth::random_id;
@@ -84,6 +84,11 @@ pub async fn login_submit(
                 &client,
                 LOGIN_NONCE_COOKIE,
             ));
+            // A language chosen in the settings follows the user to this browser.
+            let jar = match state.letterbox.saved_language(&login.username).await {
+                Some(language) => jar.add(cookie(&state, &client, LANG_COOKIE, language, time::Duration::days(365))),
+                None => jar,
+            };
             Ok((jar, Redirect::to("/mail/INBOX")).into_response())
         }
         Err(err) => {
