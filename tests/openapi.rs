@@ -40,12 +40,25 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/contacts", "get"),
         ("/api/v1/mailboxes/{id}/changes", "get"),
         ("/api/v1/events", "get"),
+        ("/api/v1/tokens", "get"),
+        ("/api/v1/tokens", "post"),
+        ("/api/v1/tokens/{id}", "delete"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in expected {
         let operation = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
         assert!(operation.is_object(), "{method} {path} missing");
         assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
+    }
+    // Authenticated routes document the scope (403) and rate limit (429) problems.
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                for status in ["401", "403", "429"] {
+                    assert!(operation["responses"][status].is_object(), "{method} {path} lacks {status}");
+                }
+            }
+        }
     }
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(documented, expected.len(), "a route was added without updating this test (or the reverse)");

@@ -115,6 +115,10 @@ pub struct Config {
     pub smtp_saves_sent: bool,
     /// Largest total size of one message's attachments, in bytes.
     pub max_attachment_bytes: usize,
+    /// API requests one user may make per minute (all their sessions and tokens together).
+    pub rate_limit_per_minute: u32,
+    /// API requests one API token may make per minute.
+    pub token_rate_limit_per_minute: u32,
 }
 
 /// The TOML file: every key optional, same meaning as the environment variable of the same name.
@@ -138,6 +142,8 @@ struct FileConfig {
     smtp_username: Option<String>,
     smtp_saves_sent: Option<bool>,
     max_attachments_mb: Option<u64>,
+    rate_limit_per_minute: Option<u64>,
+    token_rate_limit_per_minute: Option<u64>,
 }
 
 /// Help text for `letterbox --help`: every variable, its meaning and default.
@@ -165,6 +171,8 @@ lower case without the LETTERBOX_ prefix):
   LETTERBOX_IMAP_TIMEOUT_SECS  connect/login/command timeout            [default: 30]
   LETTERBOX_POOL_WAIT_SECS     wait this long for a free IMAP connection, then 503 [default: 10]
   LETTERBOX_SORT_CACHE_MB      memory for cached sorted message lists   [default: 64]
+  LETTERBOX_RATE_LIMIT_PER_MINUTE  API requests per user and minute, then 429 [default: 600]
+  LETTERBOX_TOKEN_RATE_LIMIT_PER_MINUTE  API requests per API token and minute [default: 300]
   RUST_LOG                     log filter                               [default: info]";
 
 impl Config {
@@ -242,6 +250,10 @@ impl Config {
         let pool_wait = Duration::from_secs(number("LETTERBOX_POOL_WAIT_SECS", file_config.pool_wait_secs, 10, 1)?);
         let sort_cache_bytes = number("LETTERBOX_SORT_CACHE_MB", file_config.sort_cache_mb, 64, 0)? as usize * 1024 * 1024;
         let max_attachment_bytes = number("LETTERBOX_MAX_ATTACHMENTS_MB", file_config.max_attachments_mb, 25, 1)? as usize * 1024 * 1024;
+        let rate_limit_per_minute =
+            number("LETTERBOX_RATE_LIMIT_PER_MINUTE", file_config.rate_limit_per_minute, 600, 1)?.min(u32::MAX as u64) as u32;
+        let token_rate_limit_per_minute =
+            number("LETTERBOX_TOKEN_RATE_LIMIT_PER_MINUTE", file_config.token_rate_limit_per_minute, 300, 1)?.min(u32::MAX as u64) as u32;
         let smtp_username = get("LETTERBOX_SMTP_USERNAME", file_config.smtp_username).map(|raw| raw.trim().to_string());
         if let Some(pattern) = &smtp_username
             && !pattern.contains(['%'])
@@ -271,6 +283,8 @@ impl Config {
             smtp_username,
             smtp_saves_sent,
             max_attachment_bytes,
+            rate_limit_per_minute,
+            token_rate_limit_per_minute,
         })
     }
 

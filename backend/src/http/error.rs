@@ -37,6 +37,9 @@ pub struct ProblemExtra {
     /// The id of the mailbox that draft is in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub draft_mailbox_id: Option<String>,
+    /// The scope an API token lacks, for 403 `missing-scope`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// An RFC 9457 problem document.
@@ -79,6 +82,14 @@ impl AppError {
             "Form expired or forged",
             "the form's security token is missing or invalid; reload the page and try again",
         )
+    }
+
+    /// 403 for an API token without the scope a request needs.
+    pub fn missing_scope(scope: &str) -> Self {
+        Self {
+            extra: Some(Box::new(ProblemExtra { scope: Some(scope.to_string()), ..ProblemExtra::default() })),
+            ..Self::new(StatusCode::FORBIDDEN, "missing-scope", "Missing scope", format!("this token lacks the scope {scope}"))
+        }
     }
 
     /// The problem document for this error.
@@ -148,6 +159,7 @@ impl From<ServiceError> for AppError {
                         smtp_code: error.reply_code(),
                         draft_id: saved_draft.as_ref().map(|id| id.encode()),
                         draft_mailbox_id: saved_draft.as_ref().map(|id| crate::mail::MailboxId::from_path(&id.mailbox).to_string()),
+                        scope: None,
                     })),
                     ..Self::new(
                         StatusCode::BAD_GATEWAY,

@@ -3,15 +3,16 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::error::AppError;
-use crate::service::UserSession;
+use super::ratelimit::{RateSlot, rate_limited};
+use crate::service::{Scope, UserSession};
 
 /// Who is calling: the client's IP address and whether it reached us over https. Both come from
 /// the TCP peer, or — only when the peer is a trusted proxy — from `X-Forwarded-For` (the nearest
@@ -72,8 +73,56 @@ impl FromRequestParts<AppState> for ApiUser {
                     "send Authorization: Bearer <accessToken> from POST /api/v1/session",
                 )
             })?;
-        Ok(ApiUser(state.letterbox.authenticate(token).await?))
+        let user = state.letterbox.authenticate_bearer(token).await?;
+        let info = state.limits.check(&user.username, user.grant.token_id.as_deref());
+        if let Some(slot) = parts.extensions.get::<RateSlot>() {
+            slot.set(info);
+        }
+        if info.exceeded {
+            return Err(rate_limited(&info, user.grant.is_token()));
+        }
+        let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path().to_string(), |uri| uri.path().to_string());
+        match required_scope(&parts.method, &path) {
+            Required::Session if user.grant.is_token() => {
+                return Err(AppError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Not allowed",
+                    "an API token cannot manage API tokens; use a login session",
+                ));
+            }
+            Required::Scope(scope) if !user.grant.has_scope(scope) => return Err(AppError::missing_scope(scope.as_str())),
+            _ => {}
+        }
+        Ok(ApiUser(user))
     }
+}
+
+/// What an API request needs beyond valid credentials.
+#[derive(Debug, PartialEq, Eq)]
+enum Required {
+    Nothing,
+    Session,
+    Scope(Scope),
+}
+
+/// The scope a request needs: `mail.send` to send, `mail.read` for every other read,
+/// `mail.write` for every other change; managing tokens needs a login session.
+fn required_scope(method: &Method, path: &str) -> Required {
+    let path = path.trim_end_matches('/');
+    if path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/") {
+        return Required::Session;
+    }
+    if *method == Method::GET || *method == Method::HEAD {
+        return Required::Scope(Scope::Read);
+    }
+    // Logging out with an API token revokes that token: always allowed.
+    if *method == Method::DELETE && path == "/api/v1/session" {
+        return Required::Nothing;
+    }
+    let sends = path == "/api/v1/send"
+        || path.strip_prefix("/api/v1/drafts/").and_then(|rest| rest.strip_suffix("/send")).is_some_and(|id| !id.contains('/'));
+    if *method == Method::POST && sends { Required::Scope(Scope::Send) } else { Required::Scope(Scope::Write) }
 }
 
 /// A JSON request body; a missing or malformed body is a 400/415 problem, not plain text.
@@ -103,6 +152,27 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_follow_method_and_path() {
+        let cases = [
+            (Method::GET, "/api/v1/mailboxes", Required::Scope(Scope::Read)),
+            (Method::GET, "/api/v1/events", Required::Scope(Scope::Read)),
+            (Method::PATCH, "/api/v1/messages/x", Required::Scope(Scope::Write)),
+            (Method::POST, "/api/v1/messages/x/move", Required::Scope(Scope::Write)),
+            (Method::PUT, "/api/v1/drafts/x", Required::Scope(Scope::Write)),
+            (Method::POST, "/api/v1/drafts", Required::Scope(Scope::Write)),
+            (Method::POST, "/api/v1/send", Required::Scope(Scope::Send)),
+            (Method::POST, "/api/v1/drafts/abc/send", Required::Scope(Scope::Send)),
+            (Method::POST, "/api/v1/tokens", Required::Session),
+            (Method::GET, "/api/v1/tokens", Required::Session),
+            (Method::DELETE, "/api/v1/tokens/x", Required::Session),
+            (Method::DELETE, "/api/v1/session", Required::Nothing),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(required_scope(&method, path), expected, "{method} {path}");
+        }
+    }
 
     #[test]
     fn forwarded_headers_only_from_trusted_proxies() {

@@ -5,6 +5,7 @@ pub mod api;
 mod error;
 mod extract;
 mod headers;
+pub mod ratelimit;
 mod upload;
 pub mod web;
 
@@ -29,12 +30,16 @@ use crate::service::Letterbox;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub letterbox: Arc<Letterbox>,
+    /// Request counters of the API's per-user and per-token limits.
+    pub limits: Arc<ratelimit::RateLimiter>,
 }
 
 impl AppState {
     /// Wraps the service core for the handlers.
     pub fn new(letterbox: Arc<Letterbox>) -> Self {
-        Self { letterbox }
+        let limits =
+            Arc::new(ratelimit::RateLimiter::new(letterbox.config.rate_limit_per_minute, letterbox.config.token_rate_limit_per_minute));
+        Self { letterbox, limits }
     }
 
     /// The configuration (one copy, inside the service core).

@@ -312,7 +312,7 @@ impl Letterbox {
         bytes: &[u8],
         message_id: &str,
     ) -> Result<Option<MessageId>, ServiceError> {
-        let path = match self.resolve_mailbox(session, role.as_str()).await {
+        let path = match self.resolve_any_mailbox(session, role.as_str()).await {
             Ok(path) => path,
             Err(ServiceError::NotFound(_)) => {
                 return Err(ServiceError::Conflict(format!("this account has no {} folder; create one", role.as_str())));

@@ -6,17 +6,33 @@ use crate::mail::{Mailbox, MailboxRef};
 const MAX_PATH_CHARS: usize = 500;
 
 impl Letterbox {
-    /// Every mailbox of the user, INBOX first, with roles and counts.
+    /// Every mailbox the session may see (all of the user's, or an API token's few), INBOX
+    /// first, with roles and counts.
     pub async fn list_mailboxes(&self, session: &UserSession) -> Result<Vec<Mailbox>, ServiceError> {
+        let mut mailboxes = self.all_mailboxes(session).await?;
+        mailboxes.retain(|m| session.grant.allows_mailbox(&m.path));
+        Ok(mailboxes)
+    }
+
+    /// Every mailbox of the user, whatever the session's grant (to file a sent copy).
+    pub(super) async fn all_mailboxes(&self, session: &UserSession) -> Result<Vec<Mailbox>, ServiceError> {
         Ok(self.pool.run(&session.credentials, |c| Box::pin(c.list_mailboxes())).await?)
     }
 
-    /// Resolves a mailbox id or role alias from a URL to the mailbox's path.
+    /// Resolves a mailbox id or role alias from a URL to the mailbox's path; a mailbox outside
+    /// an API token's grant is not found.
     pub async fn resolve_mailbox(&self, session: &UserSession, id: &str) -> Result<String, ServiceError> {
+        let path = self.resolve_any_mailbox(session, id).await?;
+        session.grant.check_mailbox(&path)?;
+        Ok(path)
+    }
+
+    /// Like [`Letterbox::resolve_mailbox`], whatever the session's grant.
+    pub(super) async fn resolve_any_mailbox(&self, session: &UserSession, id: &str) -> Result<String, ServiceError> {
         match MailboxRef::parse(id) {
             Some(MailboxRef::Path(path)) => Ok(path),
             Some(MailboxRef::Role(role)) => self
-                .list_mailboxes(session)
+                .all_mailboxes(session)
                 .await?
                 .into_iter()
                 .find(|m| m.role == Some(role))
@@ -41,6 +57,9 @@ impl Letterbox {
     /// Creates a mailbox at `path` and returns it as listed afterwards.
     pub async fn create_mailbox(&self, session: &UserSession, path: &str) -> Result<Mailbox, ServiceError> {
         let path = validate_path(path)?;
+        if session.grant.mailboxes.is_some() {
+            return Err(ServiceError::Forbidden("this API token is limited to some mailboxes and cannot create others".into()));
+        }
         if path.eq_ignore_ascii_case("INBOX") {
             return Err(ServiceError::Conflict("INBOX always exists".into()));
         }
@@ -62,6 +81,9 @@ impl Letterbox {
     pub async fn rename_mailbox(&self, session: &UserSession, id: &str, new_path: &str) -> Result<Mailbox, ServiceError> {
         let from = self.resolve_mailbox(session, id).await?;
         let to = validate_path(new_path)?;
+        if session.grant.mailboxes.is_some() {
+            return Err(ServiceError::Forbidden("this API token is limited to some mailboxes and cannot rename them".into()));
+        }
         if from.eq_ignore_ascii_case("INBOX") {
             return Err(ServiceError::Forbidden("INBOX cannot be renamed".into()));
         }

@@ -139,6 +139,7 @@ pub fn parse_message_id(text: &str) -> Result<MessageId, ServiceError> {
 impl Letterbox {
     /// One page of a mailbox: one SORT (or SEARCH) plus one FETCH of the page's UIDs.
     pub async fn list_messages(&self, session: &UserSession, request: ListRequest) -> Result<MessagePage, ServiceError> {
+        session.grant.check_mailbox(&request.mailbox)?;
         if request.limit == 0 || request.limit > MAX_PAGE {
             return Err(ServiceError::InvalidInput { field: "limit", detail: format!("must be between 1 and {MAX_PAGE}") });
         }
@@ -256,6 +257,9 @@ impl Letterbox {
         T: Send + 'static,
         F: Fn(&mut crate::imap::ImapConnection, Selected) -> futures::future::BoxFuture<'_, Result<T, ImapError>> + Send + Sync + 'static,
     {
+        if !session.grant.allows_mailbox(&id.mailbox) {
+            return Err(ServiceError::NotFound("no such message".into()));
+        }
         let op = std::sync::Arc::new(op);
         let result = self
             .pool
@@ -416,7 +420,7 @@ impl Letterbox {
     /// Deletes a message: moves it to Trash, or removes it for good when it is in Trash already
     /// or `permanent` is set (UID EXPUNGE of exactly this UID).
     pub async fn delete_message(&self, session: &UserSession, id: &MessageId, permanent: bool) -> Result<(), ServiceError> {
-        let trash = self.list_mailboxes(session).await?.into_iter().find(|m| m.role == Some(Role::Trash)).map(|m| m.path);
+        let trash = self.all_mailboxes(session).await?.into_iter().find(|m| m.role == Some(Role::Trash)).map(|m| m.path);
         match trash {
             Some(trash) if !permanent && trash != id.mailbox => {
                 self.transfer_message(session, id, &trash, true).await?;

@@ -16,6 +16,7 @@ mod sessions;
 pub mod settings;
 pub mod sort_cache;
 pub mod sync;
+pub mod tokens;
 mod watch;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use error::ServiceError;
 pub use idempotency::check_key as check_idempotency_key;
 pub use identities::{Contact, Identity, IdentityChanges};
 pub use sessions::{LoginRequest, NewLogin, ServerInfo, UserSession};
+pub use tokens::{CreatedToken, Grant, NewToken, Scope, TokenInfo};
 
 use crate::auth::{CsrfKey, LoginThrottle, TokenSigner};
 use crate::config::Config;

@@ -33,6 +33,8 @@ pub struct UserSession {
     pub username: String,
     pub credentials: Credentials,
     pub expires_at: i64,
+    /// What these credentials may do: everything for a login session, less for an API token.
+    pub grant: super::Grant,
 }
 
 /// What is worth knowing about the user's mail server.
@@ -89,7 +91,16 @@ impl Letterbox {
         Ok(NewLogin { token, session_id, username, expires_at })
     }
 
-    /// Turns a token (bearer or cookie) into the session's user and unsealed credentials.
+    /// Turns an API bearer token — a login session's or an API token — into its user.
+    pub async fn authenticate_bearer(&self, token: &str) -> Result<UserSession, ServiceError> {
+        if token.starts_with(super::tokens::TOKEN_PREFIX) {
+            self.authenticate_api_token(token).await
+        } else {
+            self.authenticate(token).await
+        }
+    }
+
+    /// Turns a login session's token (bearer or cookie) into the session's user and unsealed credentials.
     pub async fn authenticate(&self, token: &str) -> Result<UserSession, ServiceError> {
         let unauthorized = || ServiceError::Unauthorized("missing, expired or revoked session; log in again".into());
         let claims = self.signer.verify(token).ok_or_else(unauthorized)?;
@@ -103,11 +114,17 @@ impl Letterbox {
             username: record.username.clone(),
             credentials: Credentials { username: record.username, password },
             expires_at: record.expires_at,
+            grant: super::Grant::full(),
         })
     }
 
     /// Ends the session: its token stops working at once and its sealed password is erased.
     pub async fn logout(&self, session: &UserSession) -> Result<(), ServiceError> {
+        if let Some(id) = &session.grant.token_id {
+            self.store.delete_token(&session.username, id).await?;
+            tracing::info!(username = %session.username, token = %id, "API token revoked by itself");
+            return Ok(());
+        }
         self.store.revoke_session(&session.session_id, now_unix()).await?;
         tracing::info!(username = %session.username, "logged out");
         Ok(())

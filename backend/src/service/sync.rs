@@ -83,6 +83,7 @@ impl Letterbox {
     /// Changes in the mailbox at `path` since `since` (a state from a list response). A state
     /// from before a UIDVALIDITY change, or a server without QRESYNC → `CannotSync` (reload).
     pub async fn mailbox_changes(&self, session: &UserSession, path: &str, since: &str) -> Result<MailboxChanges, ServiceError> {
+        session.grant.check_mailbox(path)?;
         let since = StateToken::decode(since).ok_or_else(|| ServiceError::InvalidInput {
             field: "since",
             detail: "not a state from this API (take it from a list response)".into(),

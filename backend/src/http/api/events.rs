@@ -27,19 +27,38 @@ pub fn event_stream(
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let mut subscription = letterbox.subscribe_events(user, last_event_id);
     let replay: VecDeque<StreamEvent> = std::mem::take(&mut subscription.replay).into();
-    let stream = futures::stream::unfold((replay, subscription), |(mut replay, mut subscription)| async move {
-        if let Some(event) = replay.pop_front() {
-            return Some((Ok(sse(&event)), (replay, subscription)));
+    let grant = user.grant.clone();
+    let stream = futures::stream::unfold((replay, subscription), move |(mut replay, mut subscription)| {
+        let grant = grant.clone();
+        async move {
+            loop {
+                if let Some(event) = replay.pop_front() {
+                    if !visible(&grant, &event) {
+                        continue;
+                    }
+                    return Some((Ok(sse(&event)), (replay, subscription)));
+                }
+                let event = match subscription.receiver.recv().await {
+                    Ok(event) if !visible(&grant, &event) => continue,
+                    Ok(event) => sse(&event),
+                    // This client fell behind by more than the channel holds: it must reload.
+                    Err(RecvError::Lagged(_)) => Event::default().event("resync").data(r#"{"reason":"too many events at once; reload"}"#),
+                    Err(RecvError::Closed) => return None,
+                };
+                return Some((Ok(event), (replay, subscription)));
+            }
         }
-        let event = match subscription.receiver.recv().await {
-            Ok(event) => sse(&event),
-            // This client fell behind by more than the channel holds: it must reload.
-            Err(RecvError::Lagged(_)) => Event::default().event("resync").data(r#"{"reason":"too many events at once; reload"}"#),
-            Err(RecvError::Closed) => return None,
-        };
-        Some((Ok(event), (replay, subscription)))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// Whether an event concerns a mailbox the grant lets the client see (events without a mailbox
+/// are for everyone).
+fn visible(grant: &crate::service::Grant, event: &StreamEvent) -> bool {
+    match event.data.get("mailboxId").and_then(|v| v.as_str()).map(crate::mail::MailboxRef::parse) {
+        Some(Some(crate::mail::MailboxRef::Path(path))) => grant.allows_mailbox(&path),
+        _ => true,
+    }
 }
 
 fn sse(event: &StreamEvent) -> Event {

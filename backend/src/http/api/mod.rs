@@ -13,6 +13,7 @@ pub(crate) use events::event_stream;
 pub(crate) use messages::{attachment_response, list_request, messages_params};
 mod session;
 mod sync;
+mod tokens;
 
 use std::sync::OnceLock;
 
@@ -65,6 +66,8 @@ fn documented_routes(message_body_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(identities::list_identities, identities::create_identity))
         .routes(routes!(identities::update_identity, identities::delete_identity))
         .routes(routes!(identities::list_contacts))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::delete_token))
         .routes(routes!(openapi_json))
         .merge(writing_routes(message_body_limit))
 }
@@ -82,13 +85,60 @@ fn writing_routes(body_limit: usize) -> OpenApiRouter<AppState> {
 
 /// The OpenAPI 3.1 document of every API route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes(0).into_openapi()
+    let mut document = documented_routes(0).into_openapi();
+    add_common_responses(&mut document);
+    document
+}
+
+/// Every authenticated route can answer 401 (no or bad credentials), 403 (an API token without
+/// the scope, or managing tokens with a token) and 429 (rate limit); say so once here.
+fn add_common_responses(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder, Type};
+    let problem = |description: &str, retry_after: bool| {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+        let mut response = ResponseBuilder::new().description(description).content("application/problem+json", content);
+        if retry_after {
+            response = response.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("Seconds to wait"))
+                    .build(),
+            );
+        }
+        RefOr::T(response.build())
+    };
+    let common = [
+        ("401", problem("Missing, expired or revoked token", false)),
+        ("403", problem("The API token lacks the scope this request needs (the problem's `scope` names it), or may not do this", false)),
+        ("429", problem("Too many requests this minute for this user or API token (`rate-limited`; see Retry-After)", true)),
+    ];
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.security.as_ref().is_none_or(|s| s.is_empty()) {
+                continue;
+            }
+            for (status, response) in &common {
+                operation.responses.responses.entry(status.to_string()).or_insert_with(|| response.clone());
+            }
+        }
+    }
 }
 
 /// The API routes; `message_body_limit` caps the bodies of send and draft requests.
 pub fn router(message_body_limit: usize) -> Router<AppState> {
     let (router, _) = documented_routes(message_body_limit).split_for_parts();
-    router
+    router.layer(axum::middleware::from_fn(super::ratelimit::rate_limit_headers))
 }
 
 /// The OpenAPI document of this API.
