@@ -149,6 +149,13 @@ async fn a_token_limited_to_inbox_does_not_see_sent() {
         .unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(rig().mailbox_counts(&user, "INBOX").0, 3);
+    // It cannot make itself new mailboxes to see either.
+    let response = client.post(server.url("/api/v1/mailboxes")).bearer_auth(&token).json(&json!({"path": "Mine"})).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    // The session route works with a token and names a real expiry.
+    let (status, info) = get_json(&client, server.url("/api/v1/session"), &token).await;
+    assert_eq!(status, 200, "{info}");
+    assert!(info["expiresAt"].as_str().is_some_and(|t| t.starts_with("9999-")), "{info}");
 }
 
 #[tokio::test]

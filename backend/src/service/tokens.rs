@@ -270,7 +270,8 @@ impl Letterbox {
             session_id: format!("token:{}", record.id),
             username: record.username.clone(),
             credentials: Credentials { username: record.username, password },
-            expires_at: record.expires_at.unwrap_or(i64::MAX),
+            // A token without expiry: the last second of year 9999, still a valid RFC 3339 time.
+            expires_at: record.expires_at.unwrap_or(253_402_300_799),
             grant: Grant { token_id: Some(record.id), scopes: info.scopes, mailboxes: info.mailboxes },
         })
     }

@@ -98,6 +98,9 @@ impl From<TokenInfo> for TokenJson {
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown scope or mailbox, bad name or expiry", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Mail server unavailable (while checking the mailboxes)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "All of the user's mail server connections are busy (see Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The mail server did not answer", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -108,14 +111,20 @@ pub async fn create_token(
         None => None,
         Some(text) => Some(
             time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| ServiceError::Unprocessable { field: "expiresAt".into(), detail: "give an RFC 3339 date-time".into() })?
+                .map_err(|_| {
+                    invalid_token_request(ServiceError::Unprocessable {
+                        field: "expiresAt".into(),
+                        detail: "give an RFC 3339 date-time".into(),
+                    })
+                })?
                 .unix_timestamp(),
         ),
     };
     let created = state
         .letterbox
         .create_token(&user, NewToken { name: body.name, scopes: body.scopes, mailboxes: body.mailboxes, expires_at })
-        .await?;
+        .await
+        .map_err(invalid_token_request)?;
     let info = created.info;
     let body = TokenCreated {
         token: created.token.expose().to_string(),
@@ -127,6 +136,17 @@ pub async fn create_token(
         name: info.name,
     };
     Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)))
+}
+
+/// A 422 about the token asked for, rather than about a message.
+fn invalid_token_request(err: ServiceError) -> AppError {
+    match err {
+        ServiceError::Unprocessable { field, detail } => AppError {
+            field: Some(field),
+            ..AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-token-request", "The token cannot be created", detail)
+        },
+        other => other.into(),
+    }
 }
 
 /// The user's API tokens (never their secrets).
