@@ -86,3 +86,21 @@ pub async fn events(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     event_stream(&state.letterbox, &user, &headers)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::{Grant, Scope};
+
+    #[test]
+    fn restricted_tokens_see_only_their_mailboxes_events() {
+        let event = |mailbox: &str| StreamEvent { id: String::new(), kind: "message.new", data: serde_json::json!({"mailboxId": mailbox}) };
+        let sent = crate::mail::MailboxId::from_path("Sent").to_string();
+        let grant = Grant { token_id: Some("t".into()), scopes: vec![Scope::Read], mailboxes: Some(vec!["INBOX".into()]) };
+        assert!(visible(&grant, &event("INBOX")));
+        assert!(!visible(&grant, &event(&sent)));
+        assert!(visible(&Grant::full(), &event(&sent)));
+        let resync = StreamEvent { id: String::new(), kind: "resync", data: serde_json::json!({"reason": "x"}) };
+        assert!(visible(&grant, &resync));
+    }
+}
