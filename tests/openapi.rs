@@ -40,6 +40,11 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/contacts", "get"),
         ("/api/v1/mailboxes/{id}/changes", "get"),
         ("/api/v1/events", "get"),
+        ("/api/v1/webhooks", "get"),
+        ("/api/v1/webhooks", "post"),
+        ("/api/v1/webhooks/{id}", "get"),
+        ("/api/v1/webhooks/{id}", "delete"),
+        ("/api/v1/webhooks/{id}/deliveries", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in expected {

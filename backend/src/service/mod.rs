@@ -17,6 +17,8 @@ pub mod settings;
 pub mod sort_cache;
 pub mod sync;
 mod watch;
+pub mod webhook_http;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -47,6 +49,8 @@ pub struct Letterbox {
     pub events: events::EventHub,
     /// Sorted UID lists of recently listed folders.
     pub sort_cache: Arc<sort_cache::SortCache>,
+    /// Webhook watchers, dispatcher state and the server-derived sealing key.
+    pub webhooks: webhooks::WebhookHub,
 }
 
 impl std::fmt::Debug for ImapPool {

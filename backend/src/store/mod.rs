@@ -6,6 +6,7 @@ mod idempotency;
 mod identities;
 mod sessions;
 mod settings;
+mod webhooks;
 
 use std::str::FromStr;
 
@@ -17,6 +18,7 @@ pub use idempotency::KeyState;
 pub use identities::IdentityRecord;
 pub use sessions::{NewSession, SessionRecord};
 pub use settings::SettingsRecord;
+pub use webhooks::{AttemptRecord, DeliveryRecord, WebhookRecord};
 
 /// A database failure. Details go to the log, never to users.
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ pub(crate) use events::event_stream;
 pub(crate) use messages::{attachment_response, list_request, messages_params};
 mod session;
 mod sync;
+mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -65,6 +66,9 @@ fn documented_routes(message_body_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(identities::list_identities, identities::create_identity))
         .routes(routes!(identities::update_identity, identities::delete_identity))
         .routes(routes!(identities::list_contacts))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::get_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(openapi_json))
         .merge(writing_routes(message_body_limit))
 }
