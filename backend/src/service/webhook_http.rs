@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -187,44 +187,40 @@ pub async fn post(
     .map_err(|_| format!("no answer within {} s", TOTAL_TIMEOUT.as_secs()))?
 }
 
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    stream: S,
     target: &Target,
     headers: &[(&str, String)],
     body: &[u8],
 ) -> Result<Answer, String> {
+    use http_body_util::{BodyExt, Full, Limited};
     let host = if target.host.contains(':') { format!("[{}]", target.host) } else { target.host.clone() };
     let default_port = if target.https { 443 } else { 80 };
     let host = if target.port == default_port { host } else { format!("{host}:{}", target.port) };
-    let mut request = format!(
-        "POST {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: Letterbox-Webhooks/1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        if target.path.is_empty() { "/" } else { &target.path },
-        body.len()
-    );
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.map_err(|e| format!("HTTP: {e}"))?;
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    let mut request = hyper::Request::post(if target.path.is_empty() { "/" } else { target.path.as_str() })
+        .header(hyper::header::HOST, host)
+        .header(hyper::header::USER_AGENT, "Letterbox-Webhooks/1")
+        .header(hyper::header::CONTENT_TYPE, "application/json");
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        request = request.header(*name, value.as_str());
     }
-    request.push_str("\r\n");
-    let mut bytes = request.into_bytes();
-    bytes.extend_from_slice(body);
-    stream.write_all(&bytes).await.map_err(|e| format!("sending: {e}"))?;
-    stream.flush().await.map_err(|e| format!("sending: {e}"))?;
-    let mut response = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while response.len() < MAX_RESPONSE && !response.windows(2).any(|w| w == b"\r\n") {
-        let read = stream.read(&mut chunk).await.map_err(|e| format!("reading the answer: {e}"))?;
-        if read == 0 {
-            break;
-        }
-        response.extend_from_slice(&chunk[..read]);
+    let request =
+        request.body(Full::new(hyper::body::Bytes::copy_from_slice(body))).map_err(|e| format!("cannot build the request: {e}"))?;
+    let result = async {
+        let response = sender.send_request(request).await.map_err(|e| format!("sending: {e}"))?;
+        let status = response.status().as_u16();
+        // Read (at most MAX_RESPONSE bytes of) the answer so the receiver is not cut off mid-write.
+        let _ = Limited::new(response.into_body(), MAX_RESPONSE).collect().await;
+        Ok(Answer { status })
     }
-    let line = response.split(|b| *b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let mut parts = line.split_whitespace();
-    match (parts.next(), parts.next().and_then(|code| code.parse::<u16>().ok())) {
-        (Some(version), Some(status)) if version.starts_with("HTTP/1.") && (100..600).contains(&status) => Ok(Answer { status }),
-        _ => Err("the receiver did not answer with HTTP/1.x".into()),
-    }
+    .await;
+    driver.abort();
+    result
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ pub struct WebhookJson {
     /// `null`: every mailbox.
     mailboxes: Option<Vec<String>>,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -103,6 +104,7 @@ pub struct CreatedWebhookJson {
     /// Key of the `Letterbox-Signature` header: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
     /// "<t>.<body>")>`. Shown only in this response.
     secret: String,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -128,6 +130,7 @@ pub struct DeliveryJson {
     /// 1 for the first attempt.
     attempt: i64,
     /// When it was made, RFC 3339.
+    #[schema(format = DateTime)]
     at: String,
     /// The receiver's HTTP status; `null` when there was none (network error, refused address).
     status_code: Option<u16>,
