@@ -186,8 +186,12 @@ async fn new_mail_is_posted_signed_and_listed_as_delivered() {
     assert_eq!((attempt["statusCode"].as_u64(), attempt["attempt"].as_u64(), &attempt["error"]), (Some(200), Some(1), &Value::Null));
     assert_eq!((attempt["eventId"].as_str(), attempt["type"].as_str()), (body["id"].as_str(), Some("message.new")));
 
+    let store = &server.state.letterbox.store;
+    let (_, sealed) = store.find_offline_credentials(&user.to_lowercase()).await.unwrap().expect("offline credentials stored");
+    assert!(!sealed.windows(password.len()).any(|w| w == password.as_bytes()), "sealed, not plain");
     let response = client.delete(server.url(&format!("/api/v1/webhooks/{id}"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(response.status(), 204);
+    assert!(store.find_offline_credentials(&user.to_lowercase()).await.unwrap().is_none(), "erased with the last webhook");
     let (status, _) = get_json(&client, server.url(&format!("/api/v1/webhooks/{id}")), &token).await;
     assert_eq!(status, 404);
     assert_eq!(server.state.letterbox.webhooks.watched_users(), 0, "the last webhook's watcher stops");
@@ -270,6 +274,8 @@ async fn without_offline_access_webhooks_are_forbidden() {
     assert!(problem["detail"].as_str().unwrap().contains("LETTERBOX_OFFLINE_ACCESS"), "{problem}");
     let (status, list) = get_json(&client, server.url("/api/v1/webhooks"), &token).await;
     assert_eq!((status, list["items"].as_array().map(Vec::len)), (200, Some(0)));
+    let stored = server.state.letterbox.store.find_offline_credentials(&user.to_lowercase()).await.unwrap();
+    assert!(stored.is_none(), "no server-sealed password without offline access");
 }
 
 #[tokio::test]
@@ -305,4 +311,12 @@ async fn internal_urls_are_refused_and_never_contacted() {
     let (status, list) = get_json(&client, server.url("/api/v1/webhooks"), &token).await;
     assert_eq!((status, list["items"].as_array().map(Vec::len)), (200, Some(0)), "nothing was created");
     assert!(tokio::time::timeout(Duration::from_millis(500), trap.accept()).await.is_err(), "no connection was made to 127.0.0.2");
+
+    // Offline access stores the server-sealed password at login; logging out without any
+    // webhook erases it.
+    let store = &server.state.letterbox.store;
+    assert!(store.find_offline_credentials(&user.to_lowercase()).await.unwrap().is_some(), "stored at login");
+    let response = client.delete(server.url("/api/v1/session")).bearer_auth(&token).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert!(store.find_offline_credentials(&user.to_lowercase()).await.unwrap().is_none(), "erased at logout");
 }

@@ -5,7 +5,9 @@
 -- when the user deletes their last webhook, when they log out without webhooks, and for
 -- everyone when Letterbox starts with offline access off.
 CREATE TABLE offline_credentials (
+    -- Lower case; `login` keeps the name as the user typed it (for the IMAP LOGIN).
     username        TEXT PRIMARY KEY NOT NULL,
+    login           TEXT NOT NULL,
     sealed_password BLOB NOT NULL,
     updated_at      INTEGER NOT NULL
 );

@@ -130,7 +130,7 @@ impl Letterbox {
     pub(super) async fn save_offline_credentials(&self, credentials: &Credentials) -> Result<(), ServiceError> {
         let username = credentials.username.to_lowercase();
         let sealed = seal::seal(&self.webhooks.key, &offline_context(&username), &credentials.password);
-        self.store.save_offline_credentials(&username, &sealed, now_unix()).await?;
+        self.store.save_offline_credentials(&username, &credentials.username, &sealed, now_unix()).await?;
         Ok(())
     }
 
@@ -144,9 +144,8 @@ impl Letterbox {
     }
 
     async fn offline_credentials(&self, username: &str) -> Result<Option<Credentials>, ServiceError> {
-        let Some(sealed) = self.store.find_offline_credentials(username).await? else { return Ok(None) };
-        Ok(seal::open(&self.webhooks.key, &offline_context(username), &sealed)
-            .map(|password| Credentials { username: username.to_string(), password }))
+        let Some((login, sealed)) = self.store.find_offline_credentials(username).await? else { return Ok(None) };
+        Ok(seal::open(&self.webhooks.key, &offline_context(username), &sealed).map(|password| Credentials { username: login, password }))
     }
 
     /// Creates a webhook; the returned secret is shown this once.

@@ -41,13 +41,16 @@ pub struct AttemptRecord {
 }
 
 impl Store {
-    /// Saves (or refreshes) a user's server-sealed password.
-    pub async fn save_offline_credentials(&self, username: &str, sealed: &[u8], now: i64) -> Result<(), StoreError> {
+    /// Saves (or refreshes) a user's server-sealed password; `username` is lower case, `login`
+    /// as typed.
+    pub async fn save_offline_credentials(&self, username: &str, login: &str, sealed: &[u8], now: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO offline_credentials (username, sealed_password, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (username) DO UPDATE SET sealed_password = excluded.sealed_password, updated_at = excluded.updated_at",
+            "INSERT INTO offline_credentials (username, login, sealed_password, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (username) DO UPDATE SET login = excluded.login, sealed_password = excluded.sealed_password, \
+             updated_at = excluded.updated_at",
         )
         .bind(username)
+        .bind(login)
         .bind(sealed)
         .bind(now)
         .execute(&self.pool)
@@ -55,13 +58,12 @@ impl Store {
         Ok(())
     }
 
-    /// A user's server-sealed password, if stored.
-    pub async fn find_offline_credentials(&self, username: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT sealed_password FROM offline_credentials WHERE username = ?")
+    /// A user's login name and server-sealed password, if stored.
+    pub async fn find_offline_credentials(&self, username: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        Ok(sqlx::query_as("SELECT login, sealed_password FROM offline_credentials WHERE username = ?")
             .bind(username)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.0))
+            .await?)
     }
 
     /// Erases a user's server-sealed password.
