@@ -119,6 +119,14 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// API requests one API token may make per minute.
     pub token_rate_limit_per_minute: u32,
+    /// Also seal users' passwords with the server's own key at login, so the server can open
+    /// their mailbox without them (webhooks need this).
+    pub offline_access: bool,
+    /// Hosts or IPs that webhooks may reach although they are not public (also over `http://`).
+    pub webhook_allowed_hosts: Vec<String>,
+    /// First retry delay of a failed webhook delivery (doubling each time, at most an hour).
+    /// Not a variable: tests shorten it.
+    pub webhook_retry_base: Duration,
 }
 
 /// The TOML file: every key optional, same meaning as the environment variable of the same name.
@@ -144,6 +152,8 @@ struct FileConfig {
     max_attachments_mb: Option<u64>,
     rate_limit_per_minute: Option<u64>,
     token_rate_limit_per_minute: Option<u64>,
+    offline_access: Option<bool>,
+    webhook_allowed_hosts: Option<String>,
 }
 
 /// Help text for `letterbox --help`: every variable, its meaning and default.
@@ -160,6 +170,10 @@ lower case without the LETTERBOX_ prefix):
   LETTERBOX_SMTP_SAVES_SENT    true when the SMTP server files sent mail itself (Gmail), so
                                Letterbox does not also append it to Sent [default: false]
   LETTERBOX_MAX_ATTACHMENTS_MB largest total of one message's attachments [default: 25]
+  LETTERBOX_OFFLINE_ACCESS     also seal passwords with the server's key so webhooks can be
+                               delivered while the user is away (see README) [default: false]
+  LETTERBOX_WEBHOOK_ALLOWED_HOSTS comma-separated hosts/IPs webhooks may reach although they are
+                               not public (http:// allowed only to these)  [default: none]
   LETTERBOX_DATA_DIR           SQLite file and generated secret key     [default: ./data]
   LETTERBOX_DATABASE_URL       sqlite://...                  [default: sqlite://$DATA_DIR/letterbox.db]
   LETTERBOX_CA_FILE            extra PEM certificates to trust (self-signed mail servers)
@@ -264,6 +278,14 @@ impl Config {
             Some(raw) => parse_bool("LETTERBOX_SMTP_SAVES_SENT", &raw)?,
             None => file_config.smtp_saves_sent.unwrap_or(false),
         };
+        let offline_access = match env("LETTERBOX_OFFLINE_ACCESS").filter(|v| !v.trim().is_empty()) {
+            Some(raw) => parse_bool("LETTERBOX_OFFLINE_ACCESS", &raw)?,
+            None => file_config.offline_access.unwrap_or(false),
+        };
+        let webhook_allowed_hosts = get("LETTERBOX_WEBHOOK_ALLOWED_HOSTS", file_config.webhook_allowed_hosts)
+            .map(|raw| parse_hosts(&raw))
+            .transpose()?
+            .unwrap_or_default();
 
         Ok(Self {
             listen,
@@ -285,6 +307,9 @@ impl Config {
             max_attachment_bytes,
             rate_limit_per_minute,
             token_rate_limit_per_minute,
+            offline_access,
+            webhook_allowed_hosts,
+            webhook_retry_base: Duration::from_secs(30),
         })
     }
 
@@ -307,6 +332,21 @@ fn parse_bool(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
         "false" | "0" | "no" | "off" => Ok(false),
         _ => Err(invalid(name, format!("not true or false: {raw:?}"))),
     }
+}
+
+fn parse_hosts(raw: &str) -> Result<Vec<String>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let host = part.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+            if host.parse::<IpAddr>().is_ok() || url::Host::parse(&host).is_ok_and(|h| matches!(h, url::Host::Domain(_))) {
+                Ok(host)
+            } else {
+                Err(invalid("LETTERBOX_WEBHOOK_ALLOWED_HOSTS", format!("not a host name or IP address: {part:?}")))
+            }
+        })
+        .collect()
 }
 
 fn parse_proxies(raw: &str) -> Result<Vec<IpNet>, ConfigError> {
@@ -365,6 +405,7 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database_url, "sqlite://./data/letterbox.db");
         assert_eq!(config.pool_max_per_user, 3);
+        assert!(!config.offline_access && config.webhook_allowed_hosts.is_empty());
         assert!(!config.secure_cookies());
 
         let config = load(&[
@@ -375,6 +416,15 @@ mod tests {
         .unwrap();
         assert!(config.secure_cookies());
         assert_eq!(config.trusted_proxies.len(), 2);
+
+        let config = load(&[
+            ("LETTERBOX_IMAP", "imaps://mail.example.com"),
+            ("LETTERBOX_OFFLINE_ACCESS", "true"),
+            ("LETTERBOX_WEBHOOK_ALLOWED_HOSTS", "Hooks.Internal, 10.0.0.5,[fd00::1]"),
+        ])
+        .unwrap();
+        assert!(config.offline_access);
+        assert_eq!(config.webhook_allowed_hosts, ["hooks.internal", "10.0.0.5", "fd00::1"]);
     }
 
     #[test]
@@ -405,6 +455,8 @@ mod tests {
             ("LETTERBOX_SMTP_SAVES_SENT", "maybe"),
             ("LETTERBOX_SMTP_USERNAME", "fixed-name"),
             ("LETTERBOX_MAX_ATTACHMENTS_MB", "0"),
+            ("LETTERBOX_OFFLINE_ACCESS", "sometimes"),
+            ("LETTERBOX_WEBHOOK_ALLOWED_HOSTS", "ok.example, bad host"),
         ];
         for (var, value) in cases {
             let err = load(&[("LETTERBOX_IMAP", "imaps://mail.example.com"), (var, value)]).unwrap_err().to_string();

@@ -41,6 +41,8 @@ pub enum StartError {
     Smtp(String),
     #[error("LETTERBOX_DATABASE_URL: {0}")]
     Store(#[from] store::StoreError),
+    #[error("webhooks: {0}")]
+    Webhooks(String),
     #[error("LETTERBOX_LISTEN {addr}: {reason}")]
     Listen { addr: String, reason: String },
 }
@@ -53,6 +55,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let server_key = auth::load_or_create_server_key(&config.data_dir).map_err(data_dir_error)?;
     let store = Store::open(&config.database_url).await?;
     let tls = imap::client_config(config.ca_file.as_deref()).map_err(StartError::Tls)?;
+    let webhooks = service::webhooks::WebhookHub::new(tls.clone(), &server_key);
     let connector = ImapConnector::new(config.imap.clone(), tls, config.imap_timeout);
     let pool = Arc::new(
         ImapPool::new(connector, config.pool_max_per_user, config.pool_idle_timeout, config.imap_timeout).with_wait(config.pool_wait),
@@ -74,9 +77,12 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         csrf: CsrfKey::new(&server_key),
         throttle: LoginThrottle::new(ThrottlePolicy::default()),
         sort_cache: Arc::new(service::sort_cache::SortCache::new(config.sort_cache_bytes)),
+        webhooks,
         config,
     };
-    Ok(AppState::new(Arc::new(letterbox)))
+    let letterbox = Arc::new(letterbox);
+    letterbox.start_webhooks().await.map_err(|e| StartError::Webhooks(e.to_string()))?;
+    Ok(AppState::new(letterbox))
 }
 
 /// Deletes expired and revoked sessions and day-old idempotency keys once an hour, so the

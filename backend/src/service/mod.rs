@@ -18,6 +18,8 @@ pub mod sort_cache;
 pub mod sync;
 pub mod tokens;
 mod watch;
+pub mod webhook_http;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -49,6 +51,8 @@ pub struct Letterbox {
     pub events: events::EventHub,
     /// Sorted UID lists of recently listed folders.
     pub sort_cache: Arc<sort_cache::SortCache>,
+    /// Webhook watchers, dispatcher state and the server-derived sealing key.
+    pub webhooks: webhooks::WebhookHub,
 }
 
 impl std::fmt::Debug for ImapPool {

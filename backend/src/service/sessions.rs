@@ -85,6 +85,10 @@ impl Letterbox {
                 user_agent: request.user_agent,
             })
             .await?;
+        if self.config.offline_access {
+            // Offline access (webhooks): the server keeps its own sealed copy, refreshed here.
+            self.save_offline_credentials(&credentials).await?;
+        }
         let token =
             self.signer.issue(&TokenClaims { username: username.clone(), session_id: session_id.clone(), seal_key, expires_at }, now);
         tracing::info!(username = %username, "logged in");
@@ -126,6 +130,9 @@ impl Letterbox {
             return Ok(());
         }
         self.store.revoke_session(&session.session_id, now_unix()).await?;
+        if self.config.offline_access {
+            self.forget_offline_credentials_if_unused(&session.username).await?;
+        }
         tracing::info!(username = %session.username, "logged out");
         Ok(())
     }

@@ -7,6 +7,7 @@ mod identities;
 mod sessions;
 mod settings;
 mod tokens;
+mod webhooks;
 
 use std::str::FromStr;
 
@@ -19,6 +20,7 @@ pub use identities::IdentityRecord;
 pub use sessions::{NewSession, SessionRecord};
 pub use settings::SettingsRecord;
 pub use tokens::TokenRecord;
+pub use webhooks::{AttemptRecord, DeliveryRecord, WebhookRecord};
 
 /// A database failure. Details go to the log, never to users.
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,7 @@ pub(crate) use messages::{attachment_response, list_request, messages_params};
 mod session;
 mod sync;
 mod tokens;
+mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -68,6 +69,9 @@ fn documented_routes(message_body_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(identities::list_contacts))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::delete_token))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::get_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(openapi_json))
         .merge(writing_routes(message_body_limit))
 }
