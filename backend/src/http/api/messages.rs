@@ -19,6 +19,7 @@ use crate::service::messages::{ListRequest, MAX_PAGE, parse_message_id};
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -49,6 +50,7 @@ pub struct SearchParams {
     /// Search query (same syntax as the list's `q`).
     q: String,
     /// Page size, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,

@@ -102,8 +102,8 @@ const NO_MAIL_SERVER: &[&str] = &[
 
 /// Adds the problem responses that whole kinds of operations share, as components referenced
 /// from each operation that can give them (unless the operation documents its own): 400 for a
-/// malformed path, query or body; 401 without a valid token; 413 and 415 for bodies; 502, 503
-/// (with `Retry-After`) and 504 from the mail server.
+/// malformed path, query or body; 401 without a valid token; 413 and 415 for bodies; 422 (a
+/// refusal), 502, 503 (with `Retry-After`) and 504 from the mail server.
 fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder, Type};
     let problem = |description: &str, example: serde_json::Value| {
@@ -148,6 +148,15 @@ fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             problem(
                 "The body is not JSON (Content-Type: application/json)",
                 example("unsupported-media-type", "Expected JSON", 415, "send the body as JSON with Content-Type: application/json"),
+            )
+            .build(),
+        ),
+        (
+            "422",
+            "MailServerRefused",
+            problem(
+                "The mail server refused the command (over quota, read-only, ...)",
+                example("mail-server-refused", "The mail server refused", 422, "[OVERQUOTA] Quota exceeded"),
             )
             .build(),
         ),
