@@ -150,3 +150,35 @@ async fn forwarded_proto_counts_only_from_trusted_proxies() {
     let behind_proxy = Server::start_tweaked(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
     assert!(secure_cookie(&behind_proxy).await, "a trusted proxy's https makes cookies Secure");
 }
+
+#[tokio::test]
+async fn api_docs_page_lists_every_operation_of_the_document() {
+    let server = Server::start().await;
+    let client = browser();
+    let doc: serde_json::Value = client.get(server.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let response = client.get(server.url("/api/docs")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let page = response.text().await.unwrap();
+    assert!(
+        !page.contains("<script") && !page.contains("style=\"") && !page.contains("http://") && !page.contains("https://"),
+        "offline, no inline code"
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() > 20);
+    for (path, item) in paths {
+        let escaped = path.replace('&', "&amp;");
+        assert!(page.contains(&format!("<code>{escaped}</code>")), "{path} missing from /api/docs");
+        for method in item.as_object().unwrap().keys() {
+            let anchor: String = path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            assert!(page.contains(&format!("id=\"{method}{anchor}\"")), "{method} {path} missing from /api/docs");
+        }
+    }
+    for stylesheet in ["/static/app.css", "/static/api-docs.css"] {
+        assert!(page.contains(stylesheet));
+        let response = client.get(server.url(stylesheet)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{stylesheet}");
+    }
+}

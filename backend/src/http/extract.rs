@@ -144,7 +144,41 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             )),
             Err(JsonRejection::JsonDataError(e)) => Err(AppError::invalid("body", e.body_text())),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::invalid("body", e.body_text())),
+            Err(other) if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(AppError {
+                field: Some("body".into()),
+                ..AppError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", other.body_text())
+            }),
             Err(other) => Err(AppError::invalid("body", other.body_text())),
+        }
+    }
+}
+
+/// Path parameters whose rejection (bad percent-encoding, not UTF-8) is a 400 problem.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(AppError::invalid("path", rejection.body_text())),
+        }
+    }
+}
+
+/// Query parameters whose rejection (a missing or malformed parameter) is a 400 problem.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(AppError::invalid("query", rejection.body_text())),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/send` and `/api/v1/drafts`: send mail through the user's SMTP server; keep, replace,
 //! send and delete drafts.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use base64::Engine;
@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::compose_body::{ComposeBody, MessageInput};
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::ApiUser;
+use crate::http::extract::{ApiPath, ApiUser};
 use crate::mail::{EmailAddress, MailboxId};
 use crate::service::drafts::action_name;
 use crate::service::messages::parse_message_id;
@@ -101,10 +101,14 @@ where
 
 /// Send a message (JSON, or `multipart/form-data` with file parts and either a `message` JSON
 /// part or plain fields). With `Idempotency-Key`, a retry within 24 h returns the first result.
-#[utoipa::path(post, path = "/api/v1/send", tag = "sending", security(("bearer" = [])), request_body = MessageInput,
+#[utoipa::path(post, path = "/api/v1/send", tag = "sending", security(("bearer" = [])),
+    request_body(content = MessageInput, example = json!({"to": ["Bob <bob@example.test>"], "cc": [{"name": "Carol", "email": "carol@example.test"}],
+        "subject": "Lunch on Friday?", "text": "Hi Bob,\n\nlunch on Friday at noon?\n\nAlice",
+        "attachments": [{"filename": "menu.txt", "contentType": "text/plain", "content": "U291cCBvZiB0aGUgZGF5"}]})),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first result without sending twice")),
     responses(
-        (status = 201, description = "Sent", body = SentMessage),
+        (status = 201, description = "Sent", body = SentMessage,
+            example = json!({"messageId": "1732600000.abc123@example.test", "sentId": "AWVT8QEAAAAHU2VudA"})),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Attachments over the limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid recipient, sender, header value or reference", body = Problem, content_type = "application/problem+json"),
@@ -124,9 +128,10 @@ pub async fn send(
 }
 
 /// Save a new draft in the Drafts folder (same body as send; recipients may be missing).
-#[utoipa::path(post, path = "/api/v1/drafts", tag = "drafts", security(("bearer" = [])), request_body = MessageInput,
+#[utoipa::path(post, path = "/api/v1/drafts", tag = "drafts", security(("bearer" = [])),
+    request_body(content = MessageInput, example = json!({"to": ["bob@example.test"], "subject": "Draft: quarterly report", "text": "Numbers follow."})),
     responses(
-        (status = 201, description = "Saved", body = SavedDraft),
+        (status = 201, description = "Saved", body = SavedDraft, example = json!({"id": "AWVT8QIAAAADRHJhZnRz", "mailboxId": "RHJhZnRz"})),
         (status = 422, description = "Invalid content", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_draft(State(state): State<AppState>, ApiUser(user): ApiUser, body: ComposeBody) -> Result<impl IntoResponse, AppError> {
@@ -143,7 +148,7 @@ pub async fn create_draft(State(state): State<AppState>, ApiUser(user): ApiUser,
 pub async fn get_draft(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<axum::Json<Draft>, AppError> {
     let view = state.letterbox.get_draft(&user, &parse_message_id(&id)?).await?;
     Ok(axum::Json(draft_json(view)))
@@ -160,7 +165,7 @@ pub async fn get_draft(
 pub async fn update_draft(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     body: ComposeBody,
 ) -> Result<axum::Json<SavedDraft>, AppError> {
     let id = parse_message_id(&id)?;
@@ -173,7 +178,11 @@ pub async fn update_draft(
 #[utoipa::path(delete, path = "/api/v1/drafts/{id}", tag = "drafts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Draft (message) id")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such draft", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_draft(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, AppError> {
     state.letterbox.delete_draft(&user, &parse_message_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -192,7 +201,7 @@ pub async fn send_draft(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let key = idempotency_key(&headers)?;
     let id = parse_message_id(&id)?;

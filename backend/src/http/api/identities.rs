@@ -1,7 +1,7 @@
 //! `/api/v1/identities` (the From addresses a user sends as) and `/api/v1/contacts` (recipient
 //! suggestions from what the user sent before).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::{ApiJson, ApiUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiUser};
 use crate::service::{Contact, Identity, IdentityChanges};
 
 /// A sender identity.
@@ -78,7 +78,8 @@ pub async fn list_identities(State(state): State<AppState>, ApiUser(user): ApiUs
 }
 
 /// Add an identity.
-#[utoipa::path(post, path = "/api/v1/identities", tag = "identities", security(("bearer" = [])), request_body = IdentityInput,
+#[utoipa::path(post, path = "/api/v1/identities", tag = "identities", security(("bearer" = [])),
+    request_body(content = IdentityInput, example = json!({"email": "alice@example.test", "name": "Alice Example", "replyTo": null, "signature": "-- \nAlice"})),
     responses(
         (status = 201, description = "Created", body = IdentityJson),
         (status = 409, description = "An identity with that address exists", body = Problem, content_type = "application/problem+json"),
@@ -95,7 +96,8 @@ pub async fn create_identity(
 }
 
 /// Change an identity; `isDefault: true` makes it the default.
-#[utoipa::path(patch, path = "/api/v1/identities/{id}", tag = "identities", security(("bearer" = [])), request_body = IdentityInput,
+#[utoipa::path(patch, path = "/api/v1/identities/{id}", tag = "identities", security(("bearer" = [])),
+    request_body(content = IdentityInput, example = json!({"name": "Alice E.", "isDefault": true})),
     params(("id" = String, Path, description = "Identity id")),
     responses(
         (status = 200, description = "Changed", body = IdentityJson),
@@ -106,7 +108,7 @@ pub async fn create_identity(
 pub async fn update_identity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<IdentityInput>,
 ) -> Result<axum::Json<IdentityJson>, AppError> {
     Ok(axum::Json(state.letterbox.update_identity(&user, &id, body.into()).await?.into()))
@@ -123,7 +125,7 @@ pub async fn update_identity(
 pub async fn delete_identity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     state.letterbox.delete_identity(&user, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,6 +1,6 @@
 //! `/api/v1/mailboxes`: list folders with roles and counts; create, rename, delete.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::{ApiJson, ApiUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiUser};
 use crate::mail::Mailbox;
 
 /// The mailbox list.
@@ -40,7 +40,8 @@ pub async fn list_mailboxes(State(state): State<AppState>, ApiUser(user): ApiUse
 }
 
 /// Create a mailbox (and subscribe to it).
-#[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])), request_body = MailboxPath,
+#[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])),
+    request_body(content = MailboxPath, example = json!({"path": "Projects/2026"})),
     responses(
         (status = 201, description = "Created", body = Mailbox),
         (status = 400, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
@@ -63,7 +64,7 @@ pub async fn create_mailbox(
 pub async fn get_mailbox(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<axum::Json<Mailbox>, AppError> {
     let path = state.letterbox.resolve_mailbox(&user, &id).await?;
     let mailbox = state
@@ -77,7 +78,8 @@ pub async fn get_mailbox(
 }
 
 /// Rename (move) a mailbox. INBOX cannot be renamed.
-#[utoipa::path(patch, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])), request_body = MailboxPath,
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])),
+    request_body(content = MailboxPath, example = json!({"path": "Archive/2025"})),
     params(("id" = String, Path, description = "Mailbox id or role alias")),
     responses(
         (status = 200, description = "OK", body = Mailbox),
@@ -89,7 +91,7 @@ pub async fn get_mailbox(
 pub async fn rename_mailbox(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<MailboxPath>,
 ) -> Result<axum::Json<Mailbox>, AppError> {
     Ok(axum::Json(state.letterbox.rename_mailbox(&user, &id, &body.path).await?))
@@ -103,7 +105,11 @@ pub async fn rename_mailbox(
         (status = 403, description = "INBOX", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete_mailbox(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete_mailbox(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, AppError> {
     state.letterbox.delete_mailbox(&user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

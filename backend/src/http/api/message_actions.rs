@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::{ApiJson, ApiUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::mail::{MessageId, MessageSummary};
 use crate::service::UserSession;
 use crate::service::messages::parse_message_id;
@@ -71,7 +71,8 @@ fn validate_keyword(keyword: &str) -> Result<(), AppError> {
 }
 
 /// Change a message's flags and keywords.
-#[utoipa::path(patch, path = "/api/v1/messages/{id}", tag = "messages", security(("bearer" = [])), request_body = FlagChange,
+#[utoipa::path(patch, path = "/api/v1/messages/{id}", tag = "messages", security(("bearer" = [])),
+    request_body(content = FlagChange, example = json!({"seen": true, "flagged": false, "keywords": {"add": ["$label1"], "remove": []}})),
     params(("id" = String, Path, description = "Message id")),
     responses(
         (status = 200, description = "The updated message", body = MessageSummary),
@@ -81,7 +82,7 @@ fn validate_keyword(keyword: &str) -> Result<(), AppError> {
 pub async fn update_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<FlagChange>,
 ) -> Result<axum::Json<MessageSummary>, AppError> {
     let id = parse_message_id(&id)?;
@@ -112,7 +113,7 @@ async fn transfer(state: &AppState, user: &UserSession, id: &str, destination: &
 }
 
 /// Move a message to another mailbox (MOVE, or COPY + UID EXPUNGE).
-#[utoipa::path(post, path = "/api/v1/messages/{id}/move", tag = "messages", security(("bearer" = [])), request_body = Destination,
+#[utoipa::path(post, path = "/api/v1/messages/{id}/move", tag = "messages", security(("bearer" = [])), request_body(content = Destination, example = json!({"mailboxId": "archive"})),
     params(("id" = String, Path, description = "Message id")),
     responses(
         (status = 200, description = "Moved", body = NewId),
@@ -122,14 +123,14 @@ async fn transfer(state: &AppState, user: &UserSession, id: &str, destination: &
 pub async fn move_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(destination): ApiJson<Destination>,
 ) -> Result<axum::Json<NewId>, AppError> {
     Ok(axum::Json(transfer(&state, &user, &id, &destination, true).await?))
 }
 
 /// Copy a message to another mailbox.
-#[utoipa::path(post, path = "/api/v1/messages/{id}/copy", tag = "messages", security(("bearer" = [])), request_body = Destination,
+#[utoipa::path(post, path = "/api/v1/messages/{id}/copy", tag = "messages", security(("bearer" = [])), request_body(content = Destination, example = json!({"mailboxId": "archive"})),
     params(("id" = String, Path, description = "Message id")),
     responses(
         (status = 200, description = "Copied", body = NewId),
@@ -139,7 +140,7 @@ pub async fn move_message(
 pub async fn copy_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(destination): ApiJson<Destination>,
 ) -> Result<axum::Json<NewId>, AppError> {
     Ok(axum::Json(transfer(&state, &user, &id, &destination, false).await?))
@@ -163,8 +164,8 @@ pub struct DeleteParams {
 pub async fn delete_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-    Query(params): Query<DeleteParams>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<StatusCode, AppError> {
     let id = parse_message_id(&id)?;
     state.letterbox.delete_message(&user, &id, params.permanent.unwrap_or(false)).await?;
@@ -208,10 +209,15 @@ pub struct BatchResult {
 const MAX_BATCH: usize = 1000;
 
 /// Apply one action to many messages.
-#[utoipa::path(post, path = "/api/v1/messages/batch", tag = "messages", security(("bearer" = [])), request_body = BatchRequest,
+#[utoipa::path(post, path = "/api/v1/messages/batch", tag = "messages", security(("bearer" = [])),
+    request_body(content = BatchRequest, example = json!({"ids": ["AWVT8QAAAAAqSU5CT1g", "AWVT8QAAAAArSU5CT1g"], "action": "update", "seen": true})),
     responses(
-        (status = 200, description = "Per-message results", body = BatchResult),
+        (status = 200, description = "Per-message results", body = BatchResult,
+            example = json!({"updated": ["AWVT8QAAAAAqSU5CT1g"], "notUpdated": {"AWVT8QAAAAArSU5CT1g": {"type": "urn:letterbox:problem:not-found",
+                "title": "Not found", "status": 404, "detail": "no message with UID 43 in \"INBOX\""}}})),
         (status = 400, description = "Invalid batch", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No mailbox with the move's mailboxId", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No mailbox has the move's role (mailboxId)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn batch(
     State(state): State<AppState>,

@@ -1,7 +1,7 @@
 //! `/api/v1/mailboxes/{id}/messages` and `/api/v1/messages/...`: list, open, download, change.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::ApiUser;
+use crate::http::extract::{ApiPath, ApiQuery, ApiUser};
 use crate::mail::{AttachmentInfo, EmailAddress, MessageSummary, SortOrder};
 use crate::service::ServiceError;
 use crate::service::messages::{ListRequest, MAX_PAGE, parse_message_id};
@@ -19,6 +19,7 @@ use crate::service::messages::{ListRequest, MAX_PAGE, parse_message_id};
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -49,6 +50,7 @@ pub struct SearchParams {
     /// Search query (same syntax as the list's `q`).
     q: String,
     /// Page size, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -65,7 +67,7 @@ pub struct SearchParams {
 pub async fn search_all(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(params): Query<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<axum::Json<MessageList>, AppError> {
     let request = list_request(String::new(), ListParams { limit: params.limit, cursor: None, sort: None, q: Some(params.q) })?;
     let criteria = request.criteria.ok_or_else(|| AppError::invalid("q", "give something to search for"))?;
@@ -130,7 +132,12 @@ pub(crate) fn list_request(mailbox: String, params: ListParams) -> Result<ListRe
 #[utoipa::path(get, path = "/api/v1/mailboxes/{id}/messages", tag = "messages", security(("bearer" = [])),
     params(("id" = String, Path, description = "Mailbox id or role alias"), ListParams),
     responses(
-        (status = 200, description = "OK (with an ETag)", body = MessageList),
+        (status = 200, description = "OK (with an ETag)", body = MessageList,
+            example = json!({"items": [{"id": "AWVT8QAAAAAqSU5CT1g", "mailboxId": "INBOX", "uid": 42, "subject": "Lunch on Friday?",
+                "from": {"name": "Bob Smith", "email": "bob@example.test"}, "to": [{"name": null, "email": "alice@example.test"}], "cc": [],
+                "date": "2026-11-26T09:15:00Z", "receivedAt": "2026-11-26T09:15:02Z", "size": 2048, "seen": false, "flagged": false,
+                "answered": false, "draft": false, "keywords": [], "hasAttachments": false, "preview": "Hi Alice, lunch on Friday at noon?"}],
+                "total": 1, "nextCursor": null, "state": "MTcwMDAwMDAwMC40Mi45OQ"})),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 400, description = "Invalid limit, sort, cursor or query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such mailbox, or stale cursor", body = Problem, content_type = "application/problem+json"),
@@ -138,9 +145,9 @@ pub(crate) fn list_request(mailbox: String, params: ListParams) -> Result<ListRe
 pub async fn list_messages(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Response, AppError> {
     let mailbox = state.letterbox.resolve_mailbox(&user, &id).await?;
     let request = ListRequest { if_none_match: super::sync::if_none_match(&headers), ..list_request(mailbox, params)? };
@@ -165,9 +172,9 @@ pub async fn list_messages(
 pub async fn get_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    Query(params): Query<ViewParams>,
+    ApiQuery(params): ApiQuery<ViewParams>,
 ) -> Result<Response, AppError> {
     let id = parse_message_id(&id)?;
     let allow_remote = match params.remote_content.as_deref() {
@@ -207,7 +214,11 @@ pub async fn get_message(
         (status = 200, description = "The raw message", content_type = "message/rfc822"),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn raw_message(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn raw_message(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, AppError> {
     let id = parse_message_id(&id)?;
     let raw = state.letterbox.raw_message(&user, &id).await?;
     Ok((
@@ -252,8 +263,8 @@ pub(crate) fn content_disposition(disposition: &str, filename: &str) -> String {
 pub async fn attachment(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, part_id)): Path<(String, String)>,
-    Query(params): Query<AttachmentParams>,
+    ApiPath((id, part_id)): ApiPath<(String, String)>,
+    ApiQuery(params): ApiQuery<AttachmentParams>,
 ) -> Result<Response, AppError> {
     let id = parse_message_id(&id)?;
     let part = state.letterbox.attachment(&user, &id, &part_id).await?;

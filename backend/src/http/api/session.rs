@@ -79,9 +79,12 @@ pub(crate) fn rfc3339(unix: i64) -> String {
 }
 
 /// Log in with the mail account's username and password (checked by the IMAP server).
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
+#[utoipa::path(post, path = "/api/v1/session", tag = "session",
+    request_body(content = SessionRequest, example = json!({"username": "alice@example.test", "password": "correct horse battery staple"})),
     responses(
-        (status = 201, description = "Created", body = SessionCreated),
+        (status = 201, description = "Created", body = SessionCreated,
+            example = json!({"accessToken": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl", "tokenType": "Bearer",
+                "expiresAt": "2026-11-27T09:00:00Z", "username": "alice@example.test"})),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed logins (see Retry-After)", body = Problem, content_type = "application/problem+json"),

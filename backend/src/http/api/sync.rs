@@ -1,6 +1,6 @@
 //! Conditional responses (ETag / If-None-Match → 304) and `/changes` since a mailbox state.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::ApiUser;
+use crate::http::extract::{ApiPath, ApiUser};
 use crate::service::sync::{body_etag, etag_matches};
 
 /// The client's `If-None-Match`, if any.
@@ -80,7 +80,7 @@ pub struct MailboxChangesJson {
 pub async fn mailbox_changes(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     params: Result<Query<ChangesParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<MailboxChangesJson>, AppError> {
     let Query(params) = params.map_err(|e| AppError::invalid("since", e.body_text()))?;

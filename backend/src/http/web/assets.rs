@@ -13,6 +13,7 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
+    Asset { name: "api-docs.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../../../../static/api-docs.css") },
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../../../../static/app.css") },
     Asset { name: "app.js", content_type: "text/javascript; charset=utf-8", body: include_bytes!("../../../../static/app.js") },
     Asset { name: "clip.svg", content_type: "image/svg+xml", body: include_bytes!("../../../../static/clip.svg") },

@@ -1,5 +1,6 @@
 //! The browser UI: server-rendered pages and plain HTML forms, with CSRF tokens on every form.
 
+mod api_docs;
 mod assets;
 mod compose;
 mod folders;
@@ -47,4 +48,6 @@ pub fn router(message_body_limit: usize) -> Router<AppState> {
         .route("/folders/{id}/delete", get(folders::folder_delete_page).post(folders::folder_delete))
         .route("/events", get(mail::events))
         .route("/static/{file}", get(assets::static_file))
+        // The API reference, made from the OpenAPI document (HTML, so not under /api/v1).
+        .route("/api/docs", get(api_docs::api_docs))
 }
