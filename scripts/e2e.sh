@@ -39,52 +39,15 @@ fi
 # The rig's Dovecot and Postfix (no-op when installed).
 bash scripts/rig/install.sh
 
-# --- Letterbox --------------------------------------------------------------------------------
-target_dir=${CARGO_TARGET_DIR:-target}
-cargo build --locked --quiet --bin letterbox
-letterbox_bin="$target_dir/debug/letterbox"
-
-dir=$(mktemp -d /tmp/lbx-e2e.XXXXXX)
-letterbox_pid=""
+# --- Letterbox on its own rig ----------------------------------------------------------------
 artifacts="$repo/e2e/artifacts"
-# shellcheck disable=SC2317  # (called by the trap)
-cleanup() {
-  if [ -n "$letterbox_pid" ]; then
-    kill -TERM "$letterbox_pid" 2>/dev/null || true
-    wait "$letterbox_pid" 2>/dev/null || true
-  fi
-  bash scripts/rig/stop.sh "$dir" >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# The watchdog stops the rig even if this script is killed without running its trap.
-bash scripts/rig/start.sh "$dir" --owner-pid $$ >/dev/null
-# shellcheck disable=SC1091
-source "$dir/rig.env"
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 rm -rf "$artifacts"
 mkdir -p "$artifacts"
-LETTERBOX_LISTEN=127.0.0.1:$port \
-LETTERBOX_IMAP=imap://127.0.0.1:$RIG_IMAP_PORT \
-LETTERBOX_SMTP=smtp://127.0.0.1:$RIG_SMTP_PORT \
-LETTERBOX_CA_FILE=$RIG_CA_FILE \
-LETTERBOX_DATA_DIR=$dir/letterbox-data \
-RUST_LOG=${RUST_LOG:-info} \
-  "$letterbox_bin" serve >"$artifacts/letterbox.log" 2>&1 &
-letterbox_pid=$!
-for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$letterbox_pid" 2>/dev/null; then
-    cat "$artifacts/letterbox.log" >&2
-    echo "e2e: letterbox exited during start-up" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
+# shellcheck source=scripts/rig/serve.sh
+source scripts/rig/serve.sh
+lb_serve_up e2e "$artifacts/letterbox.log" || { echo "e2e: letterbox exited during start-up" >&2; exit 1; }
+dir=$rig_dir
+port=$lb_port
 
 # --- the suite --------------------------------------------------------------------------------
 if [ $# -gt 0 ]; then

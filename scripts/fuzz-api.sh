@@ -32,54 +32,17 @@ fi
 bash scripts/rig/install.sh
 
 # --- Letterbox and its rig --------------------------------------------------------------------
-target_dir=${CARGO_TARGET_DIR:-target}
-cargo build --locked --quiet --bin letterbox
-letterbox_bin="$target_dir/debug/letterbox"
-
-dir=$(mktemp -d /tmp/lbx-fuzz.XXXXXX)
 out=target/fuzz-api
-letterbox_pid=""
-# shellcheck disable=SC2317  # (called by the trap)
-cleanup() {
-  if [ -n "$letterbox_pid" ]; then
-    kill -TERM "$letterbox_pid" 2>/dev/null || true
-    wait "$letterbox_pid" 2>/dev/null || true
-  fi
-  bash scripts/rig/stop.sh "$dir" >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# The watchdog stops the rig even if this script is killed without running its trap.
-bash scripts/rig/start.sh "$dir" --owner-pid $$ >/dev/null
-# shellcheck disable=SC1091
-source "$dir/rig.env"
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base=http://127.0.0.1:$port
 rm -rf "$out"
 mkdir -p "$out"
-LETTERBOX_LISTEN=127.0.0.1:$port \
-LETTERBOX_IMAP=imap://127.0.0.1:$RIG_IMAP_PORT \
-LETTERBOX_SMTP=smtp://127.0.0.1:$RIG_SMTP_PORT \
-LETTERBOX_CA_FILE=$RIG_CA_FILE \
-LETTERBOX_DATA_DIR=$dir/letterbox-data \
-LETTERBOX_RATE_LIMIT_PER_MINUTE=1000000 \
-LETTERBOX_TOKEN_RATE_LIMIT_PER_MINUTE=1000000 \
-RUST_LOG=${RUST_LOG:-info} \
-  "$letterbox_bin" serve >"$out/letterbox.log" 2>&1 &
-letterbox_pid=$!
-for _ in $(seq 1 100); do
-  if curl -fsS "$base/healthz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$letterbox_pid" 2>/dev/null; then
-    cat "$out/letterbox.log" >&2
-    result "FAIL (letterbox exited during start-up)"
-    exit 1
-  fi
-  sleep 0.1
-done
-curl -fsS "$base/healthz" >/dev/null
+# shellcheck source=scripts/rig/serve.sh
+source scripts/rig/serve.sh
+# Rate limits out of the way, so the fuzzer's requests reach the handlers.
+lb_serve_up fuzz "$out/letterbox.log" LETTERBOX_RATE_LIMIT_PER_MINUTE=1000000 LETTERBOX_TOKEN_RATE_LIMIT_PER_MINUTE=1000000 ||
+  { result "FAIL (letterbox exited during start-up)"; exit 1; }
+dir=$rig_dir
+port=$lb_port
+base=$lb_base
 
 # A fresh rig user (like tests/common/mod.rs new_user) with 20 messages in its INBOX.
 local_part="fuzz-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
