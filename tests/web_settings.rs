@@ -297,3 +297,40 @@ async fn a_chosen_language_follows_the_user_to_another_browser() {
     let (_, mail) = get(&second, &server, "/mail/INBOX").await;
     assert!(mail.contains("<html lang=\"de\"") && mail.contains("Verfassen"), "German in the other browser too");
 }
+
+#[tokio::test]
+async fn api_tokens_are_created_shown_once_and_revoked_in_the_browser() {
+    let server = Server::start().await;
+    let (client, _) = browser_login(&server, "webtokens").await;
+    let (status, html) = get(&client, &server, "/settings/tokens").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"no-tokens\""));
+    let csrf = csrf_of(&html);
+
+    // No scope ticked: the form comes back with the error and the name kept.
+    let (status, _, html) = post(&client, &server, "/settings/tokens", &[("csrf", &csrf), ("name", "nothing allowed")]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"token-error\"") && html.contains("value=\"nothing allowed\""));
+
+    let (status, _, html) =
+        post(&client, &server, "/settings/tokens", &[("csrf", &csrf), ("name", "reader bot"), ("scope", "mail.read")]).await;
+    assert_eq!(status, 201);
+    let start = html.find("id=\"new-token\" class=\"token-secret\">").expect("the secret is shown")
+        + "id=\"new-token\" class=\"token-secret\">".len();
+    let token = html[start..].split('<').next().unwrap().to_string();
+    assert!(token.starts_with("lbt_"), "{token}");
+    assert!(html.contains("reader bot") && html.contains("mail.read"));
+    let api = common::api_client();
+    let listed = api.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(listed.status(), 200, "the new token works");
+    let (_, again) = get(&client, &server, "/settings/tokens").await;
+    assert!(!again.contains(&token), "the secret is never shown again");
+
+    let id = again.split("data-token-id=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let (status, location, _) = post(&client, &server, &format!("/settings/tokens/{id}/revoke"), &[("csrf", &csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, "/settings/tokens?notice=revoked"));
+    let refused = api.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(refused.status(), 401, "revoked at once");
+    let (status, _, _) = post(&client, &server, &format!("/settings/tokens/{id}/revoke"), &[("csrf", "forged")]).await;
+    assert_eq!(status, 403);
+}

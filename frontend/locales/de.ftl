@@ -270,3 +270,23 @@ folder-error-inbox = Der Posteingang kann weder umbenannt noch gelöscht werden.
 folder-error-missing = Diesen Ordner gibt es nicht mehr.
 folder-error-nesting = Dieser Mailserver erlaubt keine Ordner in anderen Ordnern.
 folder-error-refused = Der Mailserver hat abgelehnt: { $detail }
+
+## API-Token
+tokens-title = API-Token
+tokens-intro = Mit Token können andere Apps (Skripte, Benachrichtiger, ein CRM) Ihre E-Mails über die API nutzen, ohne Ihr Passwort zu kennen. Ein Token gilt, bis Sie es widerrufen.
+tokens-none = Sie haben keine API-Token.
+token-name = Name
+token-scopes = Darf
+token-scope-read = E-Mails lesen (mail.read)
+token-scope-write = E-Mails, Ordner und Entwürfe ändern (mail.write)
+token-scope-send = E-Mails senden (mail.send)
+token-create = Token erstellen
+token-created = Token erstellt. Kopieren Sie es jetzt: Es wird nur dieses eine Mal angezeigt.
+token-secret = Neues Token
+token-revoke = Widerrufen
+token-revoked = Token widerrufen. Apps, die es nutzen, sind sofort ausgesperrt.
+token-created-at = Erstellt
+token-last-used = Zuletzt genutzt
+token-never-used = nie
+token-error-name = Geben Sie dem Token einen Namen (höchstens 100 Zeichen).
+token-error-scopes = Wählen Sie mindestens eine Berechtigung.

@@ -270,3 +270,23 @@ folder-error-inbox = The inbox cannot be renamed or deleted.
 folder-error-missing = That folder no longer exists.
 folder-error-nesting = This mail server does not allow folders inside other folders.
 folder-error-refused = The mail server refused: { $detail }
+
+## API tokens
+tokens-title = API tokens
+tokens-intro = Tokens let other apps (scripts, a notifier, a CRM) use your mail through the API without your password. A token works until you revoke it.
+tokens-none = You have no API tokens.
+token-name = Name
+token-scopes = Allowed to
+token-scope-read = read mail (mail.read)
+token-scope-write = change mail, folders and drafts (mail.write)
+token-scope-send = send mail (mail.send)
+token-create = Create token
+token-created = Token created. Copy it now: it is shown only this once.
+token-secret = New token
+token-revoke = Revoke
+token-revoked = Token revoked. Apps using it are locked out at once.
+token-created-at = Created
+token-last-used = Last used
+token-never-used = never
+token-error-name = Give the token a name (at most 100 characters).
+token-error-scopes = Choose at least one thing the token may do.

@@ -13,6 +13,7 @@ mod message;
 mod session;
 mod settings;
 pub mod templates;
+mod tokens;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -40,6 +41,8 @@ pub fn router(message_body_limit: usize) -> Router<AppState> {
         .route("/message/{message}/attachments/{part}", get(message::message_attachment))
         .route("/message/{message}/action", post(message::message_action))
         .route("/settings", get(settings::settings_page).post(settings::settings_submit))
+        .route("/settings/tokens", get(tokens::tokens_page).post(tokens::token_create))
+        .route("/settings/tokens/{id}/revoke", post(tokens::token_revoke))
         .route("/settings/identities", post(identities::identity_create))
         .route("/settings/identities/{id}", post(identities::identity_update))
         .route("/settings/identities/{id}/delete", get(identities::identity_delete_page).post(identities::identity_delete))
