@@ -159,4 +159,15 @@ async fn etags_give_304_until_something_changes() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304, "messages have ETags too");
+    let found = client.get(server.url("/api/v1/search?q=from%3Aexample")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(found.status(), 200);
+    let search_etag = found.headers()["etag"].to_str().unwrap().to_string();
+    let again = client
+        .get(server.url("/api/v1/search?q=from%3Aexample"))
+        .bearer_auth(&token)
+        .header("If-None-Match", &search_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "a search across folders has an ETag too");
 }

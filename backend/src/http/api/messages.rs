@@ -67,12 +67,15 @@ pub struct SearchParams {
 pub async fn search_all(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    headers: HeaderMap,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<axum::Json<MessageList>, AppError> {
+) -> Result<Response, AppError> {
     let request = list_request(String::new(), ListParams { limit: params.limit, cursor: None, sort: None, q: Some(params.q) })?;
     let criteria = request.criteria.ok_or_else(|| AppError::invalid("q", "give something to search for"))?;
     let page = state.letterbox.search_all(&user, criteria, request.limit, params.cursor.as_deref().filter(|c| !c.is_empty())).await?;
-    Ok(axum::Json(MessageList { items: page.items, total: page.total, next_cursor: page.next_cursor, state: None }))
+    let list = MessageList { items: page.items, total: page.total, next_cursor: page.next_cursor, state: None };
+    // No cheap validator across folders: the ETag comes from the body (304 saves the transfer).
+    Ok(super::sync::conditional_json(&headers, None, &list))
 }
 
 /// A whole message.
