@@ -18,6 +18,7 @@ pub mod sort_cache;
 pub mod sync;
 pub mod tokens;
 mod watch;
+mod webhook_delivery;
 pub mod webhook_http;
 pub mod webhooks;
 
