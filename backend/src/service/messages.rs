@@ -9,7 +9,7 @@ use super::sync;
 use super::{Letterbox, ServiceError, UserSession};
 use crate::imap::{FetchedSummary, ImapError, Selected};
 use crate::mail::parse::{ParsedMessage, PartContent, decode_part, is_valid_part_id, parse_message};
-use crate::mail::{MailboxId, MessageId, MessageSummary, Role, SortOrder};
+use crate::mail::{MailboxId, MessageId, MessageSummary, SortOrder};
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE: usize = 200;
@@ -252,7 +252,7 @@ impl Letterbox {
     }
 
     /// Runs `op` with the message's mailbox selected, after checking the id is not stale.
-    async fn on_message<T, F>(&self, session: &UserSession, id: &MessageId, op: F) -> Result<T, ServiceError>
+    pub(super) async fn on_message<T, F>(&self, session: &UserSession, id: &MessageId, op: F) -> Result<T, ServiceError>
     where
         T: Send + 'static,
         F: Fn(&mut crate::imap::ImapConnection, Selected) -> futures::future::BoxFuture<'_, Result<T, ImapError>> + Send + Sync + 'static,
@@ -352,95 +352,5 @@ impl Letterbox {
             .await?;
         let fetched = fetched.into_iter().next().ok_or_else(|| ServiceError::NotFound("the message no longer exists".into()))?;
         Ok(summary(&selected, fetched))
-    }
-
-    /// Adds and removes flags, then returns the message as it is now.
-    pub async fn update_flags(
-        &self,
-        session: &UserSession,
-        id: &MessageId,
-        add: Vec<String>,
-        remove: Vec<String>,
-    ) -> Result<MessageSummary, ServiceError> {
-        let uid = id.uid;
-        let (selected, fetched) = self
-            .on_message(session, id, move |c, selected| {
-                let (add, remove) = (add.clone(), remove.clone());
-                Box::pin(async move {
-                    let exists = c.fetch_summaries(&[uid]).await?;
-                    if exists.is_empty() {
-                        return Ok((selected, exists));
-                    }
-                    c.store_flags(&[uid], &add, &remove).await?;
-                    Ok((selected, c.fetch_summaries(&[uid]).await?))
-                })
-            })
-            .await?;
-        let fetched = fetched.into_iter().next().ok_or_else(|| ServiceError::NotFound("the message no longer exists".into()))?;
-        Ok(summary(&selected, fetched))
-    }
-
-    /// Moves (or copies) a message to the mailbox at `destination`; returns its new id when the
-    /// server reports the new UID.
-    pub async fn transfer_message(
-        &self,
-        session: &UserSession,
-        id: &MessageId,
-        destination: &str,
-        remove_original: bool,
-    ) -> Result<Option<MessageId>, ServiceError> {
-        if destination == id.mailbox && remove_original {
-            return Ok(Some(id.clone()));
-        }
-        let uid = id.uid;
-        let destination_path = destination.to_string();
-        let new_uid = self
-            .on_message(session, id, move |c, _| {
-                let destination = destination_path.clone();
-                Box::pin(async move {
-                    if c.fetch_summaries(&[uid]).await?.is_empty() {
-                        return Ok(Err(()));
-                    }
-                    Ok(Ok(c.transfer(uid, &destination, remove_original).await?))
-                })
-            })
-            .await?
-            .map_err(|()| ServiceError::NotFound("the message no longer exists".into()))?;
-        let Some(new_uid) = new_uid else { return Ok(None) };
-        let uid_validity = self
-            .pool
-            .run(&session.credentials, |c| {
-                let destination = destination.to_string();
-                Box::pin(async move { c.uid_validity_of(&destination).await })
-            })
-            .await?;
-        Ok(Some(MessageId { mailbox: destination.to_string(), uid_validity, uid: new_uid }))
-    }
-
-    /// Deletes a message: moves it to Trash, or removes it for good when it is in Trash already
-    /// or `permanent` is set (UID EXPUNGE of exactly this UID).
-    pub async fn delete_message(&self, session: &UserSession, id: &MessageId, permanent: bool) -> Result<(), ServiceError> {
-        let trash = self.all_mailboxes(session).await?.into_iter().find(|m| m.role == Some(Role::Trash)).map(|m| m.path);
-        match trash {
-            Some(trash) if !permanent && trash != id.mailbox => {
-                self.transfer_message(session, id, &trash, true).await?;
-                Ok(())
-            }
-            _ => {
-                let uid = id.uid;
-                let found = self
-                    .on_message(session, id, move |c, _| {
-                        Box::pin(async move {
-                            if c.fetch_summaries(&[uid]).await?.is_empty() {
-                                return Ok(false);
-                            }
-                            c.expunge_uids(&[uid]).await?;
-                            Ok(true)
-                        })
-                    })
-                    .await?;
-                if found { Ok(()) } else { Err(ServiceError::NotFound("the message no longer exists".into())) }
-            }
-        }
     }
 }

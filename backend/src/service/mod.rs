@@ -8,6 +8,7 @@ pub mod events;
 mod idempotency;
 mod identities;
 mod mailboxes;
+mod message_actions;
 pub mod messages;
 pub mod render;
 pub mod search;
