@@ -300,6 +300,17 @@ async fn batch_with_a_bad_id_updates_the_rest() {
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["updated"].as_array().unwrap().len(), 2, "{result}");
     assert_eq!((rig().mailbox_counts(&user, "INBOX").0, rig().mailbox_counts(&user, "Junk").0), (1, 2));
+    // Batch delete: what is left in INBOX goes to Trash (one folder lookup for the batch).
+    let response = client
+        .post(server.url("/api/v1/messages/batch"))
+        .bearer_auth(&token)
+        .json(&json!({"ids": &ids[2..3], "action": "delete"}))
+        .send()
+        .await
+        .unwrap();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["updated"].as_array().unwrap().len(), 1, "{result}");
+    assert_eq!((rig().mailbox_counts(&user, "INBOX").0, rig().mailbox_counts(&user, "Trash").0), (0, 1));
     let response = client
         .post(server.url("/api/v1/messages/batch"))
         .bearer_auth(&token)

@@ -71,10 +71,27 @@ impl Letterbox {
     /// Deletes a message: moves it to Trash, or removes it for good when it is in Trash already
     /// or `permanent` is set (UID EXPUNGE of exactly this UID).
     pub async fn delete_message(&self, session: &UserSession, id: &MessageId, permanent: bool) -> Result<(), ServiceError> {
-        let trash = self.all_mailboxes(session).await?.into_iter().find(|m| m.role == Some(Role::Trash)).map(|m| m.path);
+        let trash = self.trash_path(session).await?;
+        self.delete_message_to(session, id, permanent, trash.as_deref()).await
+    }
+
+    /// The path of the user's Trash folder, if they have one (for deleting many messages with
+    /// one folder listing instead of one per message).
+    pub async fn trash_path(&self, session: &UserSession) -> Result<Option<String>, ServiceError> {
+        Ok(self.all_mailboxes(session).await?.into_iter().find(|m| m.role == Some(Role::Trash)).map(|m| m.path))
+    }
+
+    /// [`Letterbox::delete_message`] with the Trash folder already known.
+    pub async fn delete_message_to(
+        &self,
+        session: &UserSession,
+        id: &MessageId,
+        permanent: bool,
+        trash: Option<&str>,
+    ) -> Result<(), ServiceError> {
         match trash {
             Some(trash) if !permanent && trash != id.mailbox => {
-                self.transfer_message(session, id, &trash, true).await?;
+                self.transfer_message(session, id, trash, true).await?;
                 Ok(())
             }
             _ => {

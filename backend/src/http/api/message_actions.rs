@@ -237,6 +237,11 @@ pub async fn batch(
         (BatchAction::Move, None) => return Err(AppError::invalid("mailboxId", "a move needs mailboxId")),
         _ => None,
     };
+    // One folder listing for the whole batch, not one per deleted message.
+    let trash = match request.action {
+        BatchAction::Delete => state.letterbox.trash_path(&user).await?,
+        _ => None,
+    };
     let mut result = BatchResult { updated: Vec::new(), not_updated: BTreeMap::new() };
     for text in &request.ids {
         let outcome: Result<(), AppError> = async {
@@ -249,7 +254,9 @@ pub async fn batch(
                 BatchAction::Move => {
                     state.letterbox.transfer_message(&user, &id, destination.as_deref().unwrap_or_default(), true).await?;
                 }
-                BatchAction::Delete => state.letterbox.delete_message(&user, &id, request.permanent.unwrap_or(false)).await?,
+                BatchAction::Delete => {
+                    state.letterbox.delete_message_to(&user, &id, request.permanent.unwrap_or(false), trash.as_deref()).await?;
+                }
             }
             Ok(())
         }

@@ -190,28 +190,46 @@ fn safe_back(back: Option<&str>, fallback: &str) -> String {
     }
 }
 
-async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &str, mailbox: Option<&str>) -> Result<(), AppError> {
-    let flag = |add: bool, flag: &str| if add { (vec![flag.to_string()], vec![]) } else { (vec![], vec![flag.to_string()]) };
+/// An action form resolved once: folder lookups happen before the first message, not per
+/// message of a batch.
+enum Action {
+    Flags(Vec<String>, Vec<String>),
+    Transfer(String),
+    Delete(Option<String>),
+    TrustSender,
+}
+
+async fn resolve_action(state: &AppState, user: &UserSession, action: &str, mailbox: Option<&str>) -> Result<Action, AppError> {
+    let flag = |add: bool, flag: &str| {
+        if add { Action::Flags(vec![flag.to_string()], vec![]) } else { Action::Flags(vec![], vec![flag.to_string()]) }
+    };
+    Ok(match action {
+        "read" => flag(true, "\\Seen"),
+        "unread" => flag(false, "\\Seen"),
+        "flag" => flag(true, "\\Flagged"),
+        "unflag" => flag(false, "\\Flagged"),
+        "archive" => Action::Transfer(state.letterbox.resolve_destination(user, Role::Archive.as_str()).await?),
+        "spam" => Action::Transfer(state.letterbox.resolve_destination(user, Role::Junk.as_str()).await?),
+        "delete" => Action::Delete(state.letterbox.trash_path(user).await?),
+        "trust-sender" => Action::TrustSender,
+        "move" => {
+            let target = mailbox.filter(|m| !m.is_empty()).ok_or_else(|| AppError::invalid("mailbox", "pick a folder to move to"))?;
+            Action::Transfer(state.letterbox.resolve_destination(user, target).await?)
+        }
+        other => return Err(AppError::invalid("action", format!("unknown action {other:?}"))),
+    })
+}
+
+async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &Action) -> Result<(), AppError> {
     match action {
-        "read" | "unread" | "flag" | "unflag" => {
-            let (add, remove) = match action {
-                "read" => flag(true, "\\Seen"),
-                "unread" => flag(false, "\\Seen"),
-                "flag" => flag(true, "\\Flagged"),
-                _ => flag(false, "\\Flagged"),
-            };
-            state.letterbox.update_flags(user, id, add, remove).await?;
+        Action::Flags(add, remove) => {
+            state.letterbox.update_flags(user, id, add.clone(), remove.clone()).await?;
         }
-        "archive" => {
-            let path = state.letterbox.resolve_destination(user, Role::Archive.as_str()).await?;
-            state.letterbox.transfer_message(user, id, &path, true).await?;
+        Action::Transfer(path) => {
+            state.letterbox.transfer_message(user, id, path, true).await?;
         }
-        "spam" => {
-            let path = state.letterbox.resolve_destination(user, Role::Junk.as_str()).await?;
-            state.letterbox.transfer_message(user, id, &path, true).await?;
-        }
-        "delete" => state.letterbox.delete_message(user, id, false).await?,
-        "trust-sender" => {
+        Action::Delete(trash) => state.letterbox.delete_message_to(user, id, false, trash.as_deref()).await?,
+        Action::TrustSender => {
             let summary = state.letterbox.message_summary(user, id).await?;
             let sender = summary
                 .from
@@ -220,12 +238,6 @@ async fn apply(state: &AppState, user: &UserSession, id: &MessageId, action: &st
                 .ok_or_else(|| AppError::invalid("action", "this message has no sender"))?;
             state.letterbox.trust_remote_sender(user, &sender).await?;
         }
-        "move" => {
-            let target = mailbox.filter(|m| !m.is_empty()).ok_or_else(|| AppError::invalid("mailbox", "pick a folder to move to"))?;
-            let path = state.letterbox.resolve_destination(user, target).await?;
-            state.letterbox.transfer_message(user, id, &path, true).await?;
-        }
-        other => return Err(AppError::invalid("action", format!("unknown action {other:?}"))),
     }
     Ok(())
 }
@@ -240,7 +252,8 @@ pub async fn message_action(
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
     let id = parse_message_id(&message_id)?;
     let fallback = format!("/mail/{}", crate::mail::MailboxId::from_path(&id.mailbox));
-    apply(&state, &user, &id, &form.action, form.mailbox.as_deref()).await?;
+    let action = resolve_action(&state, &user, &form.action, form.mailbox.as_deref()).await?;
+    apply(&state, &user, &id, &action).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), &fallback)))
 }
 
@@ -253,9 +266,10 @@ pub async fn batch_action(
 ) -> Result<Redirect, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
     let fallback = format!("/mail/{mailbox_id}");
+    let action = resolve_action(&state, &user, &form.action, form.mailbox.as_deref()).await?;
     for text in &form.ids {
         let id = parse_message_id(text)?;
-        match apply(&state, &user, &id, &form.action, form.mailbox.as_deref()).await {
+        match apply(&state, &user, &id, &action).await {
             Ok(()) => {}
             // A message another client removed meanwhile is no reason to stop the rest.
             Err(error) if error.status == axum::http::StatusCode::NOT_FOUND => {}
