@@ -320,3 +320,96 @@ async fn internal_urls_are_refused_and_never_contacted() {
     assert!(response.status().is_success(), "{}", response.status());
     assert!(store.find_offline_credentials(&user.to_lowercase()).await.unwrap().is_none(), "erased at logout");
 }
+
+/// Creates an API token with the session; returns its secret.
+async fn api_token(client: &reqwest::Client, server: &Server, session: &str, body: Value) -> String {
+    let response = client.post(server.url("/api/v1/tokens")).bearer_auth(session).json(&body).send().await.unwrap();
+    let status = response.status().as_u16();
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{created}");
+    created["token"].as_str().unwrap().to_string()
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list["items"].as_array().expect("items").iter().map(|w| w["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn webhooks_need_webhooks_manage_and_a_restricted_token_stays_in_its_mailboxes() {
+    let server = webhook_server().await;
+    let client = api_client();
+    let (user, password) = rig().new_user("hookauthz");
+    let session = server.login(&client, &user, &password).await;
+    let sent_id = letterbox::mail::MailboxId::from_path("Sent").to_string();
+
+    // mail.read + mail.write is not enough: 403 missing-scope on every webhook route.
+    let writer = api_token(&client, &server, &session, json!({"name": "w", "scopes": ["mail.read", "mail.write", "mail.send"]})).await;
+    let (port, mut received_all) = receiver(&[]).await;
+    let url = format!("http://127.0.0.1:{port}/all");
+    let (status, problem) = create(&client, &server, &writer, json!({"url": url, "events": ["mailbox"]})).await;
+    assert_eq!((status, problem["scope"].as_str()), (403, Some("webhooks.manage")), "{problem}");
+    let (status, problem) = get_json(&client, server.url("/api/v1/webhooks"), &writer).await;
+    assert_eq!((status, problem["scope"].as_str()), (403, Some("webhooks.manage")), "{problem}");
+
+    // The session's webhook covers every mailbox.
+    let (status, all) = create(&client, &server, &session, json!({"url": url, "events": ["mailbox"]})).await;
+    assert_eq!(status, 201, "{all}");
+    let all_id = all["id"].as_str().unwrap().to_string();
+    let (status, problem) = get_json(&client, server.url(&format!("/api/v1/webhooks/{all_id}/deliveries")), &writer).await;
+    assert_eq!(status, 403, "{problem}");
+    let response = client.delete(server.url(&format!("/api/v1/webhooks/{all_id}"))).bearer_auth(&writer).send().await.unwrap();
+    assert_eq!(response.status(), 403, "a token without webhooks.manage deletes nothing");
+
+    // A token with webhooks.manage restricted to INBOX: sees none of the session's webhooks,
+    // may not name Sent, and its webhook over "every mailbox" gets only INBOX events.
+    let inbox_only =
+        api_token(&client, &server, &session, json!({"name": "i", "scopes": ["webhooks.manage"], "mailboxes": ["INBOX"]})).await;
+    let (status, list) = get_json(&client, server.url("/api/v1/webhooks"), &inbox_only).await;
+    assert_eq!((status, ids(&list)), (200, Vec::<String>::new()), "{list}");
+    let (status, _) = get_json(&client, server.url(&format!("/api/v1/webhooks/{all_id}")), &inbox_only).await;
+    assert_eq!(status, 404);
+    let response = client.delete(server.url(&format!("/api/v1/webhooks/{all_id}"))).bearer_auth(&inbox_only).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let (port, mut received_inbox) = receiver(&[]).await;
+    let inbox_url = format!("http://127.0.0.1:{port}/inbox");
+    let (status, problem) =
+        create(&client, &server, &inbox_only, json!({"url": inbox_url, "events": ["mailbox"], "mailboxes": [sent_id]})).await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("mailboxes[0]")), "{problem}");
+    let (status, mine) = create(&client, &server, &inbox_only, json!({"url": inbox_url, "events": ["mailbox", "message.new"]})).await;
+    assert_eq!(status, 201, "{mine}");
+    let mine_id = mine["id"].as_str().unwrap().to_string();
+    let (_, list) = get_json(&client, server.url("/api/v1/webhooks"), &inbox_only).await;
+    assert_eq!(ids(&list), vec![mine_id.clone()], "a restricted token lists only its own");
+    let (_, list) = get_json(&client, server.url("/api/v1/webhooks"), &session).await;
+    let mut expected = vec![all_id.clone(), mine_id.clone()];
+    expected.sort();
+    let mut listed = ids(&list);
+    listed.sort();
+    assert_eq!(listed, expected, "the session lists all");
+
+    // Other folders' counts are looked at when INBOX wakes the watcher: first make sure the
+    // watcher is live (an INBOX change reaches the session's webhook), then file into Sent and
+    // let INBOX change; the session's webhook hears of Sent, the token's only of INBOX.
+    let _events = wait_until_watching(&client, &server, &session).await;
+    let mut other = RawImap::login(rig().imap_port(), &user, &password).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        other.append("INBOX", &message("Warm-up")).await;
+        if tokio::time::timeout(Duration::from_secs(2), received_all.recv()).await.is_ok() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the watcher never reported INBOX");
+    }
+    other.append("Sent", &message("Filed")).await;
+    other.append("INBOX", &message("For the token")).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while next(&mut received_all).await.json()["data"]["mailboxId"] != sent_id.as_str() {
+        assert!(tokio::time::Instant::now() < deadline, "the session's webhook hears of Sent");
+    }
+    let mut heard = vec![next(&mut received_inbox).await.json()];
+    while let Ok(Some(request)) = tokio::time::timeout(Duration::from_secs(1), received_inbox.recv()).await {
+        heard.push(request.json());
+    }
+    assert!(heard.iter().all(|event| event["data"]["mailboxId"] == "INBOX"), "the token's webhook never hears of Sent: {heard:?}");
+    assert!(heard.iter().any(|event| event["type"] == "message.new"), "{heard:?}");
+}

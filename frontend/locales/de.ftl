@@ -280,6 +280,7 @@ token-scopes = Darf
 token-scope-read = E-Mails lesen (mail.read)
 token-scope-write = E-Mails, Ordner und Entwürfe ändern (mail.write)
 token-scope-send = E-Mails senden (mail.send)
+token-scope-webhooks = Webhooks anlegen, auflisten und löschen (webhooks.manage)
 token-create = Token erstellen
 token-created = Token erstellt. Kopieren Sie es jetzt: Es wird nur dieses eine Mal angezeigt.
 token-secret = Neues Token

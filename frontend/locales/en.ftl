@@ -280,6 +280,7 @@ token-scopes = Allowed to
 token-scope-read = read mail (mail.read)
 token-scope-write = change mail, folders and drafts (mail.write)
 token-scope-send = send mail (mail.send)
+token-scope-webhooks = create, list and delete webhooks (webhooks.manage)
 token-create = Create token
 token-created = Token created. Copy it now: it is shown only this once.
 token-secret = New token

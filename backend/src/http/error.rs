@@ -175,6 +175,7 @@ impl From<ServiceError> for AppError {
             ServiceError::StaleId(_) => Self::new(StatusCode::NOT_FOUND, "stale-message-id", "Message id is stale", detail),
             ServiceError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail),
+            ServiceError::MissingScope(scope) => Self::missing_scope(scope),
             ServiceError::Refused(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "mail-server-refused", "The mail server refused", detail)
             }

@@ -50,6 +50,9 @@ pub enum ServiceError {
     /// The request is understood but not allowed for this object (deleting INBOX).
     #[error("{0}")]
     Forbidden(String),
+    /// An API token lacks the scope (its API name) this use case needs.
+    #[error("this token lacks the scope {0}")]
+    MissingScope(&'static str),
     /// The mail server refused the request; the text is its own.
     #[error("the mail server refused: {0}")]
     Refused(String),

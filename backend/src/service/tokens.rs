@@ -15,6 +15,8 @@ use crate::store::TokenRecord;
 pub const TOKEN_PREFIX: &str = "lbt_";
 const MAX_NAME_CHARS: usize = 100;
 const MAX_MAILBOXES: usize = 100;
+/// The scopes' names, for error messages.
+const SCOPE_NAMES: &str = "mail.read, mail.write, mail.send or webhooks.manage";
 /// `lastUsedAt` is written at most this often per token.
 const TOUCH_INTERVAL_SECS: i64 = 60;
 
@@ -27,11 +29,13 @@ pub enum Scope {
     Write,
     /// Sending mail.
     Send,
+    /// Creating, listing and deleting webhooks (which turns on server-sealed offline access).
+    WebhooksManage,
 }
 
 impl Scope {
     /// Every scope, as a session has them.
-    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Send];
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Write, Scope::Send, Scope::WebhooksManage];
 
     /// The scope's name in the API.
     pub fn as_str(self) -> &'static str {
@@ -39,6 +43,7 @@ impl Scope {
             Scope::Read => "mail.read",
             Scope::Write => "mail.write",
             Scope::Send => "mail.send",
+            Scope::WebhooksManage => "webhooks.manage",
         }
     }
 
@@ -144,12 +149,25 @@ fn parse_scopes(text: &str) -> Vec<Scope> {
     text.split_whitespace().filter_map(Scope::parse).collect()
 }
 
+/// A stored mailbox restriction (a JSON array of paths; `None` = every mailbox). A list that
+/// cannot be read fails closed: no mailbox at all, never every mailbox.
+pub(super) fn stored_mailboxes(json: Option<&str>) -> Option<Vec<String>> {
+    let json = json?;
+    match serde_json::from_str::<Vec<String>>(json) {
+        Ok(paths) => Some(paths),
+        Err(err) => {
+            tracing::warn!(error = %err, "a stored mailbox restriction cannot be read; allowing no mailbox");
+            Some(Vec::new())
+        }
+    }
+}
+
 fn info_of(record: &TokenRecord) -> TokenInfo {
     TokenInfo {
         id: record.id.clone(),
         name: record.name.clone(),
         scopes: parse_scopes(&record.scopes),
-        mailboxes: record.mailboxes.as_deref().and_then(|json| serde_json::from_str(json).ok()),
+        mailboxes: stored_mailboxes(record.mailboxes.as_deref()),
         expires_at: record.expires_at,
         created_at: record.created_at,
         last_used_at: record.last_used_at,
@@ -169,15 +187,14 @@ impl Letterbox {
         }
         let mut scopes = Vec::new();
         for (i, raw) in request.scopes.iter().enumerate() {
-            let scope = Scope::parse(raw).ok_or_else(|| {
-                unprocessable(&format!("scopes/{i}"), format!("unknown scope {raw:?}; use mail.read, mail.write or mail.send"))
-            })?;
+            let scope = Scope::parse(raw)
+                .ok_or_else(|| unprocessable(&format!("scopes/{i}"), format!("unknown scope {raw:?}; use {SCOPE_NAMES}")))?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }
         }
         if scopes.is_empty() {
-            return Err(unprocessable("scopes", "give at least one scope: mail.read, mail.write or mail.send".into()));
+            return Err(unprocessable("scopes", format!("give at least one scope: {SCOPE_NAMES}")));
         }
         scopes.sort();
         let now = now_unix();
@@ -290,6 +307,19 @@ mod tests {
         assert!(grant.allows_mailbox("INBOX") && grant.allows_mailbox("inbox") && !grant.allows_mailbox("Sent"));
         assert!(grant.check_mailbox("Sent").is_err());
         assert!(Grant::full().allows_mailbox("Sent"));
+        assert_eq!(Scope::parse("webhooks.manage"), Some(Scope::WebhooksManage));
         assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"ab", b"abc"));
+    }
+
+    #[test]
+    fn a_stored_mailbox_list_that_cannot_be_read_allows_no_mailbox() {
+        assert_eq!(stored_mailboxes(None), None, "no restriction stored: every mailbox");
+        assert_eq!(stored_mailboxes(Some(r#"["INBOX","Sent"]"#)), Some(vec!["INBOX".to_string(), "Sent".to_string()]));
+        for broken in ["", "not json", "[\"INBOX\"", r#"{"INBOX":1}"#, "[1,2]", "null"] {
+            let mailboxes = stored_mailboxes(Some(broken));
+            assert_eq!(mailboxes, Some(Vec::new()), "{broken:?} must fail closed");
+            let grant = Grant { token_id: Some("t".into()), scopes: vec![Scope::Read], mailboxes };
+            assert!(!grant.allows_mailbox("INBOX") && !grant.allows_mailbox("Sent"), "{broken:?}");
+        }
     }
 }

@@ -9,10 +9,12 @@ use serde_json::json;
 use tokio::sync::broadcast;
 
 use super::events::StreamEvent;
+use super::tokens::{Grant, stored_mailboxes};
 use super::webhook_http::{self, parse_target, resolve};
 use super::webhooks::{EVENT_TYPES, now_millis, signature, to_webhook};
 use super::{Letterbox, ServiceError, UserSession, now_unix};
 use crate::auth::{random_id, seal};
+use crate::mail::MailboxRef;
 use crate::store::{DeliveryRecord, WebhookRecord};
 
 /// How long a failing delivery is retried.
@@ -65,14 +67,24 @@ impl Letterbox {
             .unwrap_or_default();
         let body = json!({"id": event_id, "type": event.kind, "occurredAt": occurred_at, "data": event.data}).to_string();
         let mut queued = false;
-        for hook in self.store.list_webhooks(username).await?.into_iter().map(to_webhook) {
+        for record in self.store.list_webhooks(username).await? {
+            // The watcher sees every mailbox; a webhook created by a restricted token gets only
+            // events of that token's mailboxes (and none without a mailbox).
+            let token_grant = Grant {
+                token_id: record.token_id.clone(),
+                scopes: Vec::new(),
+                mailboxes: stored_mailboxes(record.token_mailboxes.as_deref()),
+            };
+            let allowed = token_grant.mailboxes.is_none()
+                || matches!(mailbox.and_then(MailboxRef::parse), Some(MailboxRef::Path(path)) if token_grant.allows_mailbox(&path));
+            let hook = to_webhook(record);
             let wants_type = hook.events.iter().any(|e| e == event.kind);
             let wants_mailbox = match (&hook.mailboxes, mailbox) {
                 (None, _) => true,
                 (Some(list), Some(mailbox)) => list.iter().any(|m| m == mailbox),
                 (Some(_), None) => false,
             };
-            if wants_type && wants_mailbox {
+            if allowed && wants_type && wants_mailbox {
                 self.store.enqueue_delivery(&hook.id, &event_id, event.kind, &body, now, now_millis()).await?;
                 queued = true;
             }
@@ -108,7 +120,7 @@ async fn watch_user(letterbox: Arc<Letterbox>, username: String) {
             username: username.clone(),
             credentials,
             expires_at: i64::MAX,
-            grant: super::tokens::Grant::full(),
+            grant: Grant::full(),
         };
         let mut subscription = letterbox.subscribe_events(&session, None);
         loop {

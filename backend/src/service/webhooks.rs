@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex};
 use ring::hmac;
 use tokio::sync::Notify;
 
+use super::tokens::stored_mailboxes;
 use super::webhook_http::{parse_target, resolve};
-use super::{Letterbox, ServiceError, UserSession, now_unix};
+use super::{Letterbox, Scope, ServiceError, UserSession, now_unix};
 use crate::auth::{SealKey, random_id, seal};
+use crate::mail::MailboxRef;
 use crate::secret::{Credentials, Secret};
 use crate::store::WebhookRecord;
 
@@ -87,11 +89,28 @@ pub struct DeliveryAttempt {
 pub(super) fn to_webhook(record: WebhookRecord) -> Webhook {
     Webhook {
         events: serde_json::from_str(&record.events).unwrap_or_default(),
-        mailboxes: record.mailboxes.as_deref().and_then(|m| serde_json::from_str(m).ok()),
+        // Ids, not paths, but the same rule: a list that cannot be read matches no mailbox.
+        mailboxes: stored_mailboxes(record.mailboxes.as_deref()),
         id: record.id,
         url: record.url,
         created_at: record.created_at,
     }
+}
+
+/// The one check for every webhook use case: a login session, or an API token with the
+/// `webhooks.manage` scope (a webhook turns on server-sealed offline access, so `mail.read` or
+/// `mail.write` is not enough).
+fn authorize(session: &UserSession) -> Result<(), ServiceError> {
+    if session.grant.is_token() && !session.grant.has_scope(Scope::WebhooksManage) {
+        return Err(ServiceError::MissingScope(Scope::WebhooksManage.as_str()));
+    }
+    Ok(())
+}
+
+/// Whether the session may see this webhook: a token restricted to some mailboxes sees only the
+/// webhooks it created itself; a login session or an unrestricted token sees all of the user's.
+fn may_see(session: &UserSession, record: &WebhookRecord) -> bool {
+    session.grant.mailboxes.is_none() || (record.token_id.is_some() && record.token_id == session.grant.token_id)
 }
 
 fn unprocessable(field: &str, detail: impl Into<String>) -> ServiceError {
@@ -142,6 +161,7 @@ impl Letterbox {
 
     /// Creates a webhook; the returned secret is shown this once.
     pub async fn create_webhook(self: &Arc<Self>, session: &UserSession, input: NewWebhook) -> Result<(Webhook, Secret), ServiceError> {
+        authorize(session)?;
         if !self.config.offline_access {
             return Err(ServiceError::Forbidden(OFFLINE_ACCESS_OFF.into()));
         }
@@ -168,6 +188,12 @@ impl Letterbox {
                 if mailbox.is_empty() || mailbox.len() > 1000 || mailbox.chars().any(char::is_control) {
                     return Err(unprocessable(&format!("mailboxes[{i}]"), "not a mailbox id"));
                 }
+                // A restricted token names only mailboxes of its own (by id, as events carry them).
+                if session.grant.mailboxes.is_some()
+                    && !matches!(MailboxRef::parse(mailbox), Some(MailboxRef::Path(path)) if session.grant.allows_mailbox(&path))
+                {
+                    return Err(unprocessable(&format!("mailboxes[{i}]"), "not the id of a mailbox this token may see"));
+                }
             }
         }
         let allowed = &self.config.webhook_allowed_hosts;
@@ -188,6 +214,8 @@ impl Letterbox {
             mailboxes: input.mailboxes.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default()),
             sealed_secret: seal::seal(&self.webhooks.key, &format!("webhook:{id}"), &secret),
             created_at: now_unix(),
+            token_id: session.grant.token_id.clone(),
+            token_mailboxes: session.grant.mailboxes.as_ref().map(|paths| serde_json::to_string(paths).unwrap_or_default()),
         };
         self.store.insert_webhook(&record).await?;
         tracing::info!(username = %username, webhook = %id, "webhook created");
@@ -195,14 +223,17 @@ impl Letterbox {
         Ok((to_webhook(record), secret))
     }
 
-    /// The user's webhooks.
+    /// The user's webhooks (a restricted token's: only those it created).
     pub async fn list_webhooks(&self, session: &UserSession) -> Result<Vec<Webhook>, ServiceError> {
-        Ok(self.store.list_webhooks(&session.username.to_lowercase()).await?.into_iter().map(to_webhook).collect())
+        authorize(session)?;
+        let records = self.store.list_webhooks(&session.username.to_lowercase()).await?;
+        Ok(records.into_iter().filter(|record| may_see(session, record)).map(to_webhook).collect())
     }
 
     async fn own_webhook(&self, session: &UserSession, id: &str) -> Result<WebhookRecord, ServiceError> {
+        authorize(session)?;
         match self.store.find_webhook(id).await? {
-            Some(record) if record.username == session.username.to_lowercase() => Ok(record),
+            Some(record) if record.username == session.username.to_lowercase() && may_see(session, &record) => Ok(record),
             _ => Err(ServiceError::NotFound("no such webhook".into())),
         }
     }
@@ -214,6 +245,7 @@ impl Letterbox {
 
     /// Deletes a webhook and its queue; with the last one go the watcher and the offline password.
     pub async fn delete_webhook(&self, session: &UserSession, id: &str) -> Result<(), ServiceError> {
+        self.own_webhook(session, id).await?;
         let username = session.username.to_lowercase();
         if !self.store.delete_webhook(&username, id).await? {
             return Err(ServiceError::NotFound("no such webhook".into()));

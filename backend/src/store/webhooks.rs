@@ -12,6 +12,10 @@ pub struct WebhookRecord {
     pub mailboxes: Option<String>,
     pub sealed_secret: Vec<u8>,
     pub created_at: i64,
+    /// The API token that created it; `None` = a login session.
+    pub token_id: Option<String>,
+    /// That token's mailbox restriction (JSON array of paths); `None` = every mailbox.
+    pub token_mailboxes: Option<String>,
 }
 
 /// A queued delivery that is due or waiting.
@@ -79,23 +83,28 @@ impl Store {
 
     /// Adds a webhook.
     pub async fn insert_webhook(&self, record: &WebhookRecord) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO webhooks (id, username, url, events, mailboxes, sealed_secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind(&record.id)
-            .bind(&record.username)
-            .bind(&record.url)
-            .bind(&record.events)
-            .bind(&record.mailboxes)
-            .bind(&record.sealed_secret)
-            .bind(record.created_at)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO webhooks (id, username, url, events, mailboxes, sealed_secret, created_at, token_id, token_mailboxes) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&record.id)
+        .bind(&record.username)
+        .bind(&record.url)
+        .bind(&record.events)
+        .bind(&record.mailboxes)
+        .bind(&record.sealed_secret)
+        .bind(record.created_at)
+        .bind(&record.token_id)
+        .bind(&record.token_mailboxes)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// A user's webhooks, oldest first.
     pub async fn list_webhooks(&self, username: &str) -> Result<Vec<WebhookRecord>, StoreError> {
         Ok(sqlx::query_as::<_, WebhookRecord>(
-            "SELECT id, username, url, events, mailboxes, sealed_secret, created_at FROM webhooks WHERE username = ? ORDER BY created_at, id",
+            "SELECT id, username, url, events, mailboxes, sealed_secret, created_at, token_id, token_mailboxes FROM webhooks WHERE username = ? ORDER BY created_at, id",
         )
         .bind(username)
         .fetch_all(&self.pool)
@@ -105,7 +114,7 @@ impl Store {
     /// One webhook by id (any user).
     pub async fn find_webhook(&self, id: &str) -> Result<Option<WebhookRecord>, StoreError> {
         Ok(sqlx::query_as::<_, WebhookRecord>(
-            "SELECT id, username, url, events, mailboxes, sealed_secret, created_at FROM webhooks WHERE id = ?",
+            "SELECT id, username, url, events, mailboxes, sealed_secret, created_at, token_id, token_mailboxes FROM webhooks WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)

@@ -19,8 +19,8 @@ use crate::service::{NewToken, ServiceError, TokenInfo};
 pub struct TokenRequest {
     /// What the token is for (shown in the list).
     name: String,
-    /// Any of `mail.read` (every read), `mail.write` (flags, move, delete, mailboxes, drafts) and
-    /// `mail.send` (sending).
+    /// Any of `mail.read` (every read), `mail.write` (flags, move, delete, mailboxes, drafts),
+    /// `mail.send` (sending) and `webhooks.manage` (create, list and delete webhooks).
     scopes: Vec<String>,
     /// Mailbox ids (or roles such as `sent`) the token may see; absent or null = every mailbox.
     #[serde(default)]

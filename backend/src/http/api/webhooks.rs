@@ -184,7 +184,7 @@ fn webhook_error(err: ServiceError) -> AppError {
             headers(("Location" = String, description = "The new webhook"))),
         (status = 400, description = "Malformed JSON body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The server has offline access turned off", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The server has offline access turned off, or an API token lacks `webhooks.manage`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Too many webhooks", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field (`field` names it), e.g. a URL that is not https:// or not public", body = Problem, content_type = "application/problem+json"),
@@ -218,6 +218,7 @@ pub async fn create_webhook(
     responses(
         (status = 200, description = "OK", body = WebhookList),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API token without the scope `webhooks.manage`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_webhooks(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<axum::Json<WebhookList>, AppError> {
     let items = state.letterbox.list_webhooks(&user).await?.into_iter().map(WebhookJson::from).collect();
@@ -230,6 +231,7 @@ pub async fn list_webhooks(State(state): State<AppState>, ApiUser(user): ApiUser
     responses(
         (status = 200, description = "OK", body = WebhookJson),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API token without the scope `webhooks.manage`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_webhook(
@@ -247,6 +249,7 @@ pub async fn get_webhook(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API token without the scope `webhooks.manage`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_webhook(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
@@ -260,6 +263,7 @@ pub async fn delete_webhook(State(state): State<AppState>, ApiUser(user): ApiUse
     responses(
         (status = 200, description = "OK", body = DeliveryList),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API token without the scope `webhooks.manage`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_deliveries(
