@@ -168,7 +168,9 @@ last_valid_gid = $MAIL_GID
 mail_location = maildir:~/Maildir
 
 auth_mechanisms = plain login
-auth_username_format = %Lu
+# RIG_USERNAME_FORMAT (optional, default %Lu = lower-cased) lets a test run a rig whose logins are
+# case-sensitive (%u), so two users can differ only by case.
+auth_username_format = ${RIG_USERNAME_FORMAT:-%Lu}
 # Note: 127.0.0.1 counts as a secured connection, so plaintext LOGIN before STARTTLS still works
 # on the IMAP port whatever this says (ssl = required does not change that either).
 disable_plaintext_auth = yes
@@ -183,11 +185,11 @@ default_client_limit = 4000
 
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%Lu $DIR/users
+  args = scheme=PLAIN username_format=${RIG_USERNAME_FORMAT:-%Lu} $DIR/users
 }
 userdb {
   driver = passwd-file
-  args = username_format=%Lu $DIR/users
+  args = username_format=${RIG_USERNAME_FORMAT:-%Lu} $DIR/users
 }
 
 # Hierarchy separator: Dovecot's default for Maildir++, "." (clients must read it from LIST).

@@ -74,7 +74,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 )
             })?;
         let user = state.letterbox.authenticate_bearer(token).await?;
-        let info = state.limits.check(&user.username, user.grant.token_id.as_deref());
+        let info = state.limits.check(&user.account(), user.grant.token_id.as_deref());
         if let Some(slot) = parts.extensions.get::<RateSlot>() {
             slot.set(info);
         }

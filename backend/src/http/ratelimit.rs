@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::service::AccountKey;
+
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -58,15 +60,15 @@ impl RateLimiter {
         RateInfo { limit, remaining: limit - window.count, reset, exceeded }
     }
 
-    /// Counts one request of `username` (through the API token `token_id`, if any) and returns
-    /// the tighter of the limits that apply.
-    pub fn check(&self, username: &str, token_id: Option<&str>) -> RateInfo {
+    /// Counts one request of the account `account` (through the API token `token_id`, if any)
+    /// and returns the tighter of the limits that apply.
+    pub fn check(&self, account: &AccountKey, token_id: Option<&str>) -> RateInfo {
         let now = Instant::now();
         let mut windows = self.windows.lock().expect("rate limiter lock");
         if windows.len() > 10_000 {
             windows.retain(|_, w| now.duration_since(w.started) < WINDOW);
         }
-        let user = Self::hit(&mut windows, format!("user:{}", username.to_lowercase()), self.per_user, now);
+        let user = Self::hit(&mut windows, format!("user:{}", account.as_str()), self.per_user, now);
         let Some(token_id) = token_id else { return user };
         if user.exceeded {
             return user;
@@ -124,15 +126,18 @@ mod tests {
     #[test]
     fn user_and_token_windows() {
         let limiter = RateLimiter::new(5, 2);
-        let first = limiter.check("Alice", Some("t1"));
+        let alice = AccountKey::of_login("alice");
+        let first = limiter.check(&alice, Some("t1"));
         assert_eq!((first.limit, first.remaining, first.exceeded), (2, 1, false));
-        assert!(!limiter.check("alice", Some("t1")).exceeded);
-        assert!(limiter.check("alice", Some("t1")).exceeded, "token limit");
-        let session = limiter.check("alice", None);
+        assert!(!limiter.check(&alice, Some("t1")).exceeded);
+        assert!(limiter.check(&alice, Some("t1")).exceeded, "token limit");
+        let session = limiter.check(&alice, None);
         assert_eq!((session.limit, session.remaining, session.exceeded), (5, 1, false), "the user counted the token's too");
-        assert!(!limiter.check("alice", None).exceeded);
-        assert!(limiter.check("alice", None).exceeded, "user limit");
-        assert!(!limiter.check("bob", None).exceeded, "others unaffected");
+        assert!(!limiter.check(&alice, None).exceeded);
+        assert!(limiter.check(&alice, None).exceeded, "user limit");
+        assert!(!limiter.check(&AccountKey::of_login("bob"), None).exceeded, "others unaffected");
+        // A login the server told apart (different case) is another account with its own window.
+        assert!(!limiter.check(&AccountKey::of_login("Alice"), None).exceeded, "Alice is not alice");
         assert!(rate_limited(&first, true).retry_after.is_some());
     }
 }

@@ -59,7 +59,7 @@ impl ImapPool {
 
     fn key(&self, credentials: &Credentials) -> PoolKey {
         let tag = hmac::sign(&self.key_salt, credentials.password.expose().as_bytes());
-        PoolKey(credentials.username.to_lowercase(), tag.as_ref().to_vec())
+        PoolKey(credentials.username.clone(), tag.as_ref().to_vec())
     }
 
     fn user(&self, key: PoolKey) -> Arc<UserPool> {

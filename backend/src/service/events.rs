@@ -112,7 +112,7 @@ impl Letterbox {
         let feed = {
             let mut feeds = self.events.feeds.lock().expect("hub lock");
             feeds
-                .entry(session.username.to_lowercase())
+                .entry(session.account().as_str().to_string())
                 .or_insert_with(|| {
                     Arc::new(UserFeed {
                         sender: broadcast::channel(256).0,

@@ -1,6 +1,7 @@
 //! Use cases that the JSON API and the web UI both call: sessions, mailboxes, reading, writing
 //! and sending mail. Knows IMAP, the store and auth; knows nothing about HTTP.
 
+mod account;
 pub mod compose;
 pub mod drafts;
 mod error;
@@ -25,6 +26,7 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
+pub use account::AccountKey;
 pub use compose::{OutgoingRequest, Reference, ReplyStart, SendOutcome};
 pub use drafts::DraftView;
 pub use error::ServiceError;

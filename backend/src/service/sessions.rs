@@ -109,7 +109,7 @@ impl Letterbox {
         let unauthorized = || ServiceError::Unauthorized("missing, expired or revoked session; log in again".into());
         let claims = self.signer.verify(token).ok_or_else(unauthorized)?;
         let record = self.store.find_session(&claims.session_id).await?.ok_or_else(unauthorized)?;
-        if record.revoked_at.is_some() || record.expires_at <= now_unix() || !record.username.eq_ignore_ascii_case(&claims.username) {
+        if record.revoked_at.is_some() || record.expires_at <= now_unix() || record.username != claims.username {
             return Err(unauthorized());
         }
         let password = seal::open(&claims.seal_key, &record.id, &record.sealed_password).ok_or_else(unauthorized)?;
@@ -125,13 +125,13 @@ impl Letterbox {
     /// Ends the session: its token stops working at once and its sealed password is erased.
     pub async fn logout(&self, session: &UserSession) -> Result<(), ServiceError> {
         if let Some(id) = &session.grant.token_id {
-            self.store.delete_token(&session.username, id).await?;
+            self.store.delete_token(session.account().as_str(), id).await?;
             tracing::info!(username = %session.username, token = %id, "API token revoked by itself");
             return Ok(());
         }
         self.store.revoke_session(&session.session_id, now_unix()).await?;
         if self.config.offline_access {
-            self.forget_offline_credentials_if_unused(&session.username).await?;
+            self.forget_offline_credentials_if_unused(&session.account()).await?;
         }
         tracing::info!(username = %session.username, "logged out");
         Ok(())

@@ -249,7 +249,7 @@ impl Letterbox {
         if session.grant.is_token() {
             return Err(ServiceError::Forbidden("an API token cannot manage API tokens; use a login session".into()));
         }
-        Ok(self.store.list_tokens(&session.username).await?.iter().map(info_of).collect())
+        Ok(self.store.list_tokens(session.account().as_str()).await?.iter().map(info_of).collect())
     }
 
     /// Revokes (deletes) one of the user's tokens; it stops working at once.
@@ -257,7 +257,7 @@ impl Letterbox {
         if session.grant.is_token() {
             return Err(ServiceError::Forbidden("an API token cannot manage API tokens; use a login session".into()));
         }
-        if self.store.delete_token(&session.username, id).await? {
+        if self.store.delete_token(session.account().as_str(), id).await? {
             tracing::info!(username = %session.username, token = %id, "API token revoked");
             Ok(())
         } else {

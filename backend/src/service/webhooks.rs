@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 
 use super::tokens::stored_mailboxes;
 use super::webhook_http::{parse_target, resolve};
-use super::{Letterbox, Scope, ServiceError, UserSession, now_unix};
+use super::{AccountKey, Letterbox, Scope, ServiceError, UserSession, now_unix};
 use crate::auth::{SealKey, random_id, seal};
 use crate::mail::MailboxRef;
 use crate::secret::{Credentials, Secret};
@@ -117,6 +117,8 @@ fn unprocessable(field: &str, detail: impl Into<String>) -> ServiceError {
     ServiceError::Unprocessable { field: field.to_string(), detail: detail.into() }
 }
 
+/// The sealing context (associated data, not a key): lower case, as when it was introduced, so
+/// passwords sealed before account keys were exact logins still open.
 fn offline_context(username: &str) -> String {
     format!("offline:{}", username.to_lowercase())
 }
@@ -139,17 +141,17 @@ pub(super) fn now_millis() -> i64 {
 impl Letterbox {
     /// Seals the user's password with the server-derived key and stores it (offline access).
     pub(super) async fn save_offline_credentials(&self, credentials: &Credentials) -> Result<(), ServiceError> {
-        let username = credentials.username.to_lowercase();
-        let sealed = seal::seal(&self.webhooks.key, &offline_context(&username), &credentials.password);
-        self.store.save_offline_credentials(&username, &credentials.username, &sealed, now_unix()).await?;
+        let account = AccountKey::of_login(&credentials.username);
+        let username = account.as_str();
+        let sealed = seal::seal(&self.webhooks.key, &offline_context(username), &credentials.password);
+        self.store.save_offline_credentials(username, &credentials.username, &sealed, now_unix()).await?;
         Ok(())
     }
 
     /// Erases the offline password of a user who has no webhook left (at logout).
-    pub(super) async fn forget_offline_credentials_if_unused(&self, username: &str) -> Result<(), ServiceError> {
-        let username = username.to_lowercase();
-        if self.store.list_webhooks(&username).await?.is_empty() {
-            self.store.delete_offline_credentials(&username).await?;
+    pub(super) async fn forget_offline_credentials_if_unused(&self, account: &AccountKey) -> Result<(), ServiceError> {
+        if self.store.list_webhooks(account.as_str()).await?.is_empty() {
+            self.store.delete_offline_credentials(account.as_str()).await?;
         }
         Ok(())
     }
@@ -199,7 +201,7 @@ impl Letterbox {
         let allowed = &self.config.webhook_allowed_hosts;
         let target = parse_target(&input.url, allowed).map_err(|e| unprocessable("url", e))?;
         resolve(&target, allowed).await.map_err(|e| unprocessable("url", e))?;
-        let username = session.username.to_lowercase();
+        let username = session.account().as_str().to_string();
         if self.store.list_webhooks(&username).await?.len() >= MAX_WEBHOOKS {
             return Err(ServiceError::Conflict(format!("at most {MAX_WEBHOOKS} webhooks per user; delete one first")));
         }
@@ -226,14 +228,14 @@ impl Letterbox {
     /// The user's webhooks (a restricted token's: only those it created).
     pub async fn list_webhooks(&self, session: &UserSession) -> Result<Vec<Webhook>, ServiceError> {
         authorize(session)?;
-        let records = self.store.list_webhooks(&session.username.to_lowercase()).await?;
+        let records = self.store.list_webhooks(session.account().as_str()).await?;
         Ok(records.into_iter().filter(|record| may_see(session, record)).map(to_webhook).collect())
     }
 
     async fn own_webhook(&self, session: &UserSession, id: &str) -> Result<WebhookRecord, ServiceError> {
         authorize(session)?;
         match self.store.find_webhook(id).await? {
-            Some(record) if record.username == session.username.to_lowercase() && may_see(session, &record) => Ok(record),
+            Some(record) if record.username == session.account().as_str() && may_see(session, &record) => Ok(record),
             _ => Err(ServiceError::NotFound("no such webhook".into())),
         }
     }
@@ -246,7 +248,7 @@ impl Letterbox {
     /// Deletes a webhook and its queue; with the last one go the watcher and the offline password.
     pub async fn delete_webhook(&self, session: &UserSession, id: &str) -> Result<(), ServiceError> {
         self.own_webhook(session, id).await?;
-        let username = session.username.to_lowercase();
+        let username = session.account().as_str().to_string();
         if !self.store.delete_webhook(&username, id).await? {
             return Err(ServiceError::NotFound("no such webhook".into()));
         }

@@ -55,7 +55,7 @@ impl Store {
     pub async fn list_tokens(&self, username: &str) -> Result<Vec<TokenRecord>, StoreError> {
         let records = sqlx::query_as::<_, TokenRecord>(
             "SELECT id, username, name, token_hash, sealed_password, scopes, mailboxes, created_at, expires_at, last_used_at FROM api_tokens \
-             WHERE username = ? COLLATE NOCASE ORDER BY created_at DESC, id",
+             WHERE username = ? ORDER BY created_at DESC, id",
         )
         .bind(username)
         .fetch_all(&self.pool)
@@ -65,11 +65,8 @@ impl Store {
 
     /// Deletes a user's token; returns whether there was one.
     pub async fn delete_token(&self, username: &str, id: &str) -> Result<bool, StoreError> {
-        let result = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND username = ? COLLATE NOCASE")
-            .bind(id)
-            .bind(username)
-            .execute(&self.pool)
-            .await?;
+        let result =
+            sqlx::query("DELETE FROM api_tokens WHERE id = ? AND username = ?").bind(id).bind(username).execute(&self.pool).await?;
         Ok(result.rows_affected() == 1)
     }
 

@@ -45,8 +45,8 @@ pub struct AttemptRecord {
 }
 
 impl Store {
-    /// Saves (or refreshes) a user's server-sealed password; `username` is lower case, `login`
-    /// as typed.
+    /// Saves (or refreshes) a user's server-sealed password; `username` is the account key (the
+    /// login as accepted, see `service::AccountKey`), `login` the name for the IMAP LOGIN.
     pub async fn save_offline_credentials(&self, username: &str, login: &str, sealed: &[u8], now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO offline_credentials (username, login, sealed_password, updated_at) VALUES (?, ?, ?, ?) \

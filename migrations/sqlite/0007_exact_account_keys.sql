@@ -1,0 +1,8 @@
+-- Per-user rows are keyed by the login exactly as the IMAP server accepted it, no longer by its
+-- lower case (two logins a server tells apart must never share state). api_tokens and sessions
+-- always kept the login as accepted. offline_credentials kept it in `login`: re-key those rows
+-- and their users' webhooks by it. Webhooks whose offline password was already erased keep their
+-- lower-case key: they belong to the login spelled in lower case (README, "Accounts").
+UPDATE webhooks SET username = (SELECT o.login FROM offline_credentials o WHERE o.username = webhooks.username)
+WHERE username IN (SELECT username FROM offline_credentials);
+UPDATE offline_credentials SET username = login;
