@@ -155,3 +155,36 @@ async fn logins_differing_only_by_case_have_their_own_event_feeds_and_rate_limit
     let response = client.get(server.url("/api/v1/mailboxes")).bearer_auth(&lower_session).send().await.unwrap();
     assert_eq!(response.status(), 200, "lower's window is its own");
 }
+
+#[tokio::test]
+async fn rows_keyed_by_the_old_lower_case_login_are_rekeyed_by_the_stored_login() {
+    let data = common::TempDir::new("lbmigrate");
+    let url = format!("sqlite://{}?mode=rwc", data.0.join("letterbox.db").display());
+    // A database as the previous version left it (migrations up to 0006), with lower-case keys.
+    {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let migrator =
+            sqlx::migrate::Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))).await.unwrap();
+        migrator.run_to(6, &pool).await.unwrap();
+        sqlx::query("INSERT INTO offline_credentials (username, login, sealed_password, updated_at) VALUES ('mixed@example.test', 'Mixed@Example.test', x'00', 1)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        for (id, username) in [("kept", "mixed@example.test"), ("orphan", "gone@example.test")] {
+            sqlx::query("INSERT INTO webhooks (id, username, url, events, sealed_secret, created_at) VALUES (?, ?, 'https://example.com/', '[\"mailbox\"]', x'00', 1)")
+                .bind(id)
+                .bind(username)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+    }
+    let store = letterbox::store::Store::open(&url).await.expect("migrates");
+    let (login, _) = store.find_offline_credentials("Mixed@Example.test").await.unwrap().expect("re-keyed by the login as accepted");
+    assert_eq!(login, "Mixed@Example.test");
+    assert!(store.find_offline_credentials("mixed@example.test").await.unwrap().is_none(), "the lower-case key is gone");
+    let ids = |records: Vec<letterbox::store::WebhookRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_webhooks("Mixed@Example.test").await.unwrap()), ["kept"], "its webhooks follow");
+    assert_eq!(ids(store.list_webhooks("gone@example.test").await.unwrap()), ["orphan"], "no stored login: stays with the lower case");
+}
