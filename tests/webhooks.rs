@@ -412,4 +412,13 @@ async fn webhooks_need_webhooks_manage_and_a_restricted_token_stays_in_its_mailb
     }
     assert!(heard.iter().all(|event| event["data"]["mailboxId"] == "INBOX"), "the token's webhook never hears of Sent: {heard:?}");
     assert!(heard.iter().any(|event| event["type"] == "message.new"), "{heard:?}");
+
+    // Revoking the token deletes the webhooks it created, and only those.
+    let (_, tokens) = get_json(&client, server.url("/api/v1/tokens"), &session).await;
+    let token_id =
+        tokens["items"].as_array().unwrap().iter().find(|t| t["name"] == "i").expect("the INBOX token")["id"].as_str().unwrap().to_string();
+    let response = client.delete(server.url(&format!("/api/v1/tokens/{token_id}"))).bearer_auth(&session).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    let (_, list) = get_json(&client, server.url("/api/v1/webhooks"), &session).await;
+    assert_eq!(ids(&list), vec![all_id.clone()], "the revoked token's webhook is gone");
 }

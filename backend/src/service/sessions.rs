@@ -125,7 +125,9 @@ impl Letterbox {
     /// Ends the session: its token stops working at once and its sealed password is erased.
     pub async fn logout(&self, session: &UserSession) -> Result<(), ServiceError> {
         if let Some(id) = &session.grant.token_id {
-            self.store.delete_token(session.account().as_str(), id).await?;
+            if self.store.delete_token(session.account().as_str(), id).await? {
+                self.delete_token_webhooks(&session.account(), id).await?;
+            }
             tracing::info!(username = %session.username, token = %id, "API token revoked by itself");
             return Ok(());
         }

@@ -258,6 +258,7 @@ impl Letterbox {
             return Err(ServiceError::Forbidden("an API token cannot manage API tokens; use a login session".into()));
         }
         if self.store.delete_token(session.account().as_str(), id).await? {
+            self.delete_token_webhooks(&session.account(), id).await?;
             tracing::info!(username = %session.username, token = %id, "API token revoked");
             Ok(())
         } else {

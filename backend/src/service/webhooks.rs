@@ -252,13 +252,36 @@ impl Letterbox {
         if !self.store.delete_webhook(&username, id).await? {
             return Err(ServiceError::NotFound("no such webhook".into()));
         }
-        if self.store.list_webhooks(&username).await?.is_empty() {
-            if let Some(watcher) = self.webhooks.watchers.lock().expect("webhook lock").remove(&username) {
+        self.stop_watching_if_unused(&username).await?;
+        tracing::info!(username = %username, webhook = %id, "webhook deleted");
+        Ok(())
+    }
+
+    /// Deletes the webhooks an API token created, as it is revoked: what a token set up stops
+    /// with it (a leaked token's receiver must not keep getting mail events).
+    pub(super) async fn delete_token_webhooks(&self, account: &AccountKey, token_id: &str) -> Result<(), ServiceError> {
+        let username = account.as_str();
+        let mut deleted = false;
+        for record in self.store.list_webhooks(username).await? {
+            if record.token_id.as_deref() == Some(token_id) && self.store.delete_webhook(username, &record.id).await? {
+                tracing::info!(username = %username, webhook = %record.id, token = %token_id, "webhook deleted with its token");
+                deleted = true;
+            }
+        }
+        if deleted {
+            self.stop_watching_if_unused(username).await?;
+        }
+        Ok(())
+    }
+
+    /// With the user's last webhook go the watcher and the offline password.
+    async fn stop_watching_if_unused(&self, username: &str) -> Result<(), ServiceError> {
+        if self.store.list_webhooks(username).await?.is_empty() {
+            if let Some(watcher) = self.webhooks.watchers.lock().expect("webhook lock").remove(username) {
                 watcher.abort();
             }
-            self.store.delete_offline_credentials(&username).await?;
+            self.store.delete_offline_credentials(username).await?;
         }
-        tracing::info!(username = %username, webhook = %id, "webhook deleted");
         Ok(())
     }
 

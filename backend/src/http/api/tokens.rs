@@ -157,7 +157,7 @@ pub async fn list_tokens(State(state): State<AppState>, ApiUser(user): ApiUser) 
     Ok(axum::Json(TokenList { items, next_cursor: None }))
 }
 
-/// Revoke an API token: it stops working at once.
+/// Revoke an API token: it stops working at once, and the webhooks it created are deleted.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", security(("bearer" = [])),
     params(("id" = String, Path, description = "Token id")),
     responses(
