@@ -112,6 +112,15 @@ async fn logins_differing_only_by_case_share_no_tokens_webhooks_or_offline_crede
     let (login, _) = store.find_offline_credentials(&lower).await.unwrap().expect("lower's offline password, kept apart");
     assert_eq!(login, lower);
 
+    let letterbox = &server.state.letterbox;
+    let upper_user = letterbox.authenticate_bearer(&upper_session).await.unwrap();
+    let lower_user = letterbox.authenticate_bearer(&lower_session).await.unwrap();
+    let mut settings = letterbox.user_settings(&upper_user).await.unwrap();
+    settings.language = Some("de".into());
+    letterbox.save_user_settings(&upper_user, &settings).await.unwrap();
+    assert_eq!(letterbox.user_settings(&upper_user).await.unwrap().language.as_deref(), Some("de"));
+    assert_eq!(letterbox.user_settings(&lower_user).await.unwrap().language, None, "settings are not shared");
+
     // The token's owner still sees both.
     let (_, tokens) = get_json(&client, server.url("/api/v1/tokens"), &upper_session).await;
     assert_eq!(tokens["items"].as_array().map(Vec::len), Some(1), "{tokens}");
@@ -178,6 +187,16 @@ async fn rows_keyed_by_the_old_lower_case_login_are_rekeyed_by_the_stored_login(
                 .await
                 .unwrap();
         }
+        sqlx::query("INSERT INTO user_settings (username, language, updated_at) VALUES ('mixed@example.test', 'de', 1)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO sessions (id, username, sealed_password, created_at, expires_at) VALUES ('s', 'Mixed@Example.test', x'00', 1, 2)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
         pool.close().await;
     }
     let store = letterbox::store::Store::open(&url).await.expect("migrates");
@@ -187,4 +206,6 @@ async fn rows_keyed_by_the_old_lower_case_login_are_rekeyed_by_the_stored_login(
     let ids = |records: Vec<letterbox::store::WebhookRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
     assert_eq!(ids(store.list_webhooks("Mixed@Example.test").await.unwrap()), ["kept"], "its webhooks follow");
     assert_eq!(ids(store.list_webhooks("gone@example.test").await.unwrap()), ["orphan"], "no stored login: stays with the lower case");
+    let settings = store.find_settings("Mixed@Example.test").await.unwrap().expect("settings re-keyed by the session's login");
+    assert_eq!(settings.language.as_deref(), Some("de"));
 }

@@ -6,3 +6,8 @@
 UPDATE webhooks SET username = (SELECT o.login FROM offline_credentials o WHERE o.username = webhooks.username)
 WHERE username IN (SELECT username FROM offline_credentials);
 UPDATE offline_credentials SET username = login;
+-- Settings kept only the lower case: re-key them by the latest session's login with that lower
+-- case (ASCII folding, as SQLite's lower()); without one they stay with the lower-case spelling.
+UPDATE user_settings SET username = (
+    SELECT s.username FROM sessions s WHERE lower(s.username) = user_settings.username ORDER BY s.created_at DESC LIMIT 1)
+WHERE EXISTS (SELECT 1 FROM sessions s WHERE lower(s.username) = user_settings.username);

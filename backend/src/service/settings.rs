@@ -70,7 +70,7 @@ impl UserSettings {
 impl Letterbox {
     /// The user's settings (defaults when none were saved).
     pub async fn user_settings(&self, session: &UserSession) -> Result<UserSettings, ServiceError> {
-        let Some(record) = self.store.find_settings(&session.username.to_lowercase()).await? else { return Ok(UserSettings::default()) };
+        let Some(record) = self.store.find_settings(session.account().as_str()).await? else { return Ok(UserSettings::default()) };
         Ok(UserSettings {
             theme: Theme::parse(&record.theme).unwrap_or_default(),
             language: record.language,
@@ -112,13 +112,13 @@ impl Letterbox {
             notify: settings.notify,
             remote_senders: serde_json::to_string(&senders).map_err(|e| ServiceError::Internal(e.to_string()))?,
         };
-        self.store.save_settings(&session.username.to_lowercase(), &record, now_unix()).await?;
+        self.store.save_settings(session.account().as_str(), &record, now_unix()).await?;
         Ok(())
     }
 
     /// The language a user chose in the settings, if any (read at login; errors count as none).
     pub async fn saved_language(&self, username: &str) -> Option<String> {
-        self.store.find_settings(&username.to_lowercase()).await.ok().flatten().and_then(|record| record.language)
+        self.store.find_settings(super::AccountKey::of_login(username).as_str()).await.ok().flatten().and_then(|record| record.language)
     }
 
     /// Adds one sender to the remote-content allowlist.
