@@ -102,6 +102,11 @@ impl EventHub {
     pub fn watching(&self) -> usize {
         self.feeds.lock().expect("hub lock").values().filter(|f| f.watching.load(Ordering::Acquire)).count()
     }
+
+    /// Number of open subscriptions (event streams) of all users together (for tests and metrics).
+    pub fn listeners(&self) -> usize {
+        self.feeds.lock().expect("hub lock").values().map(|f| f.listeners.load(Ordering::Acquire)).sum()
+    }
 }
 
 impl Letterbox {

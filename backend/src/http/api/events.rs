@@ -18,7 +18,12 @@ use crate::http::extract::ApiUser;
 use crate::service::events::StreamEvent;
 use crate::service::{Letterbox, UserSession};
 
+/// How often an open stream checks that its session or token still holds: a stream ends at
+/// most this long after a logout, a revocation or an expiry.
+const RECHECK: Duration = Duration::from_secs(5);
+
 /// The SSE stream of a user's events, starting with any replay a `Last-Event-ID` asked for.
+/// It ends (and so stops listening) once the session or API token behind it is gone.
 pub fn event_stream(
     letterbox: &Arc<Letterbox>,
     user: &UserSession,
@@ -27,25 +32,37 @@ pub fn event_stream(
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let mut subscription = letterbox.subscribe_events(user, last_event_id);
     let replay: VecDeque<StreamEvent> = std::mem::take(&mut subscription.replay).into();
-    let grant = user.grant.clone();
-    let stream = futures::stream::unfold((replay, subscription), move |(mut replay, mut subscription)| {
-        let grant = grant.clone();
+    let recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+    let (letterbox, user) = (letterbox.clone(), user.clone());
+    let stream = futures::stream::unfold((replay, subscription, recheck), move |(mut replay, mut subscription, mut recheck)| {
+        let (letterbox, user) = (letterbox.clone(), user.clone());
         async move {
             loop {
                 if let Some(event) = replay.pop_front() {
-                    if !visible(&grant, &event) {
+                    if !visible(&user.grant, &event) {
                         continue;
                     }
-                    return Some((Ok(sse(&event)), (replay, subscription)));
+                    return Some((Ok(sse(&event)), (replay, subscription, recheck)));
                 }
-                let event = match subscription.receiver.recv().await {
-                    Ok(event) if !visible(&grant, &event) => continue,
+                let received = tokio::select! {
+                    received = subscription.receiver.recv() => received,
+                    _ = recheck.tick() => {
+                        // Logged out, revoked or expired (or the check failed): end the stream;
+                        // dropping the subscription lets the watcher go.
+                        if !letterbox.session_is_current(&user).await.unwrap_or(false) {
+                            return None;
+                        }
+                        continue;
+                    }
+                };
+                let event = match received {
+                    Ok(event) if !visible(&user.grant, &event) => continue,
                     Ok(event) => sse(&event),
                     // This client fell behind by more than the channel holds: it must reload.
                     Err(RecvError::Lagged(_)) => Event::default().event("resync").data(r#"{"reason":"too many events at once; reload"}"#),
                     Err(RecvError::Closed) => return None,
                 };
-                return Some((Ok(event), (replay, subscription)));
+                return Some((Ok(event), (replay, subscription, recheck)));
             }
         }
     });
