@@ -115,3 +115,61 @@ async fn a_stream_ends_soon_after_its_session_expires() {
     let response = client.get(server.url("/api/v1/events")).bearer_auth(&session).send().await.unwrap();
     assert_eq!(response.status(), 401, "an expired session cannot open a new stream either");
 }
+
+fn message(subject: &str) -> Vec<u8> {
+    format!("From: a@example.org\r\nSubject: {subject}\r\nDate: Tue, 03 Mar 2026 10:00:00 +0000\r\n\r\nhi\r\n").into_bytes()
+}
+
+/// Waits on `events` for the `mailbox` event of mailbox `id`; returns the ids of the other
+/// `mailbox` events seen before it.
+async fn mailbox_event(events: &mut SseReader, id: &str) -> Vec<String> {
+    let mut others = Vec::new();
+    loop {
+        let event = events.expect("mailbox", Duration::from_secs(40)).await;
+        let seen = event.data["mailboxId"].as_str().unwrap().to_string();
+        if seen == id {
+            return others;
+        }
+        others.push(seen);
+    }
+}
+
+#[tokio::test]
+async fn folders_whose_ids_spell_a_role_are_reachable_and_filtered_as_folders() {
+    let server = Server::start().await;
+    let client = api_client();
+    let (user, password) = rig().new_user("evalias");
+    let session = server.login(&client, &user, &password).await;
+    // `HCS` has the id `SENT`, `HCm` the id `SENt`: both read as "sent" when case is ignored.
+    for (path, id) in [("HCS", "SENT"), ("HCm", "SENt")] {
+        let response =
+            client.post(server.url("/api/v1/mailboxes")).bearer_auth(&session).json(&json!({"path": path})).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        assert_eq!(response.json::<Value>().await.unwrap()["id"], id);
+        rig().save(&user, path, &message(&format!("in {path}")));
+        let (status, list) = common::get_json(&client, server.url(&format!("/api/v1/mailboxes/{id}/messages")), &session).await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(list["items"][0]["subject"], format!("in {path}"), "the id {id} reaches {path}, not the Sent folder");
+    }
+    let (_, sent) = common::get_json(&client, server.url("/api/v1/mailboxes/sent"), &session).await;
+    assert_eq!((sent["path"].as_str(), sent["role"].as_str()), (Some("Sent"), Some("sent")), "the alias still names Sent: {sent}");
+    let sent_id = sent["id"].as_str().unwrap().to_string();
+    let browser = browser_login_as(&server, &user, &password).await;
+    let page = browser.get(server.url("/mail/SENT")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("in HCS"), "the web view of /mail/SENT shows the folder HCS");
+
+    // A token restricted by the role alias `sent` sees Sent's events and not those of `SENT`.
+    let (_, token) =
+        new_token(&server, &client, &session, json!({"name": "sent only", "scopes": ["mail.read"], "mailboxes": ["sent"]})).await;
+    let mut restricted = open(&server, &client, "/api/v1/events", Some(&token)).await;
+    let mut everything = open(&server, &client, "/api/v1/events", Some(&session)).await;
+    // Each change is followed by new mail in INBOX, which wakes the watcher to recount folders.
+    rig().save(&user, "HCS", &message("second in HCS"));
+    rig().save(&user, "INBOX", &message("wake up"));
+    mailbox_event(&mut everything, "SENT").await;
+    rig().save(&user, "Sent", &message("sent copy"));
+    rig().save(&user, "INBOX", &message("wake up again"));
+    mailbox_event(&mut everything, &sent_id).await;
+    let before = mailbox_event(&mut restricted, &sent_id).await;
+    assert!(before.is_empty(), "the token limited to Sent saw the events of {before:?}");
+}

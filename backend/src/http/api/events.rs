@@ -70,11 +70,16 @@ pub fn event_stream(
 }
 
 /// Whether an event concerns a mailbox the grant lets the client see (events without a mailbox
-/// are for everyone).
+/// are for everyone). Events name mailboxes by id, never by role alias, so an id that happens
+/// to spell a role (`SENT` is the folder `HCS`) is that folder; one that names no mailbox is
+/// shown only to a grant of every mailbox.
 fn visible(grant: &crate::service::Grant, event: &StreamEvent) -> bool {
-    match event.data.get("mailboxId").and_then(|v| v.as_str()).map(crate::mail::MailboxRef::parse) {
-        Some(Some(crate::mail::MailboxRef::Path(path))) => grant.allows_mailbox(&path),
-        _ => true,
+    match event.data.get("mailboxId").and_then(|v| v.as_str()) {
+        None => true,
+        Some(id) => match crate::mail::MailboxId::path_of(id) {
+            Some(path) => grant.allows_mailbox(&path),
+            None => grant.mailboxes.is_none(),
+        },
     }
 }
 
@@ -117,6 +122,13 @@ mod tests {
         assert!(visible(&grant, &event("INBOX")));
         assert!(!visible(&grant, &event(&sent)));
         assert!(visible(&Grant::full(), &event(&sent)));
+        // Folders whose ids spell a role are folders, not aliases.
+        let hcs = crate::mail::MailboxId::from_path("HCS").to_string();
+        assert_eq!(hcs, "SENT");
+        assert!(!visible(&grant, &event(&hcs)));
+        let only_hcs = Grant { mailboxes: Some(vec!["HCS".into()]), ..grant.clone() };
+        assert!(visible(&only_hcs, &event(&hcs)) && !visible(&only_hcs, &event(&sent)));
+        assert!(!visible(&grant, &event("not an id!")) && visible(&Grant::full(), &event("not an id!")));
         let resync = StreamEvent { id: String::new(), kind: "resync", data: serde_json::json!({"reason": "x"}) };
         assert!(visible(&grant, &resync));
     }
