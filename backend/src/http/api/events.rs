@@ -13,7 +13,7 @@ use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::http::AppState;
-use crate::http::error::Problem;
+use crate::http::error::{AppError, Problem};
 use crate::http::extract::ApiUser;
 use crate::service::events::StreamEvent;
 use crate::service::{Letterbox, UserSession};
@@ -28,9 +28,17 @@ pub fn event_stream(
     letterbox: &Arc<Letterbox>,
     user: &UserSession,
     headers: &HeaderMap,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, AppError> {
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let mut subscription = letterbox.subscribe_events(user, last_event_id);
+    let mut subscription = letterbox.subscribe_events(user, last_event_id).ok_or_else(|| AppError {
+        retry_after: Some(60),
+        ..AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "Too many event streams",
+            "the server follows as many users' events as it may; try again later",
+        )
+    })?;
     let replay: VecDeque<StreamEvent> = std::mem::take(&mut subscription.replay).into();
     let recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
     let (letterbox, user) = (letterbox.clone(), user.clone());
@@ -66,7 +74,7 @@ pub fn event_stream(
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// Whether an event concerns a mailbox the grant lets the client see (events without a mailbox
@@ -100,12 +108,13 @@ fn sse(event: &StreamEvent) -> Event {
     responses(
         (status = 200, description = "An endless text/event-stream", content_type = "text/event-stream", body = String),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The server follows as many users' events as it may (with Retry-After)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn events(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     headers: HeaderMap,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, AppError> {
     event_stream(&state.letterbox, &user, &headers)
 }
 
