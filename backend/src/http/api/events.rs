@@ -40,7 +40,9 @@ pub fn event_stream(
         )
     })?;
     let replay: VecDeque<StreamEvent> = std::mem::take(&mut subscription.replay).into();
-    let recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+    // A client that reads slowly gets one check when it comes back, not one per missed tick.
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (letterbox, user) = (letterbox.clone(), user.clone());
     let stream = futures::stream::unfold((replay, subscription, recheck), move |(mut replay, mut subscription, mut recheck)| {
         let (letterbox, user) = (letterbox.clone(), user.clone());
