@@ -177,9 +177,12 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(MailboxId::path_of(role.as_str()).is_some(), role == Role::Inbox, "{}", role.as_str());
         }
-        // Another base64url spelling of a path is not its id.
-        assert_eq!(MailboxId::path_of("SENV"), None);
-        assert_eq!(MailboxRef::parse("SENV"), None);
+        // Another base64url spelling of a path is not its id ("SEM" is the id of "HC"; "aW5ib3g"
+        // spells "inbox", whose id is INBOX).
+        for other in ["SEN", "aW5ib3g"] {
+            assert_eq!(MailboxId::path_of(other), None, "{other}");
+            assert_eq!(MailboxRef::parse(other), None, "{other}");
+        }
     }
 
     #[test]
