@@ -51,7 +51,7 @@ async fn new_token(server: &Server, client: &reqwest::Client, session: &str, bod
 async fn a_stream_ends_soon_after_logout_and_the_other_session_keeps_its_own() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("evlogout");
+    let (user, password) = rig().new_user("evlogout").await;
     let leaving = server.login(&client, &user, &password).await;
     let staying = server.login(&client, &user, &password).await;
     let mut gone = open(&server, &client, "/api/v1/events", Some(&leaving)).await;
@@ -72,7 +72,7 @@ async fn a_stream_ends_soon_after_logout_and_the_other_session_keeps_its_own() {
 #[tokio::test]
 async fn the_browser_stream_ends_soon_after_logout() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("evweblogout");
+    let (user, password) = rig().new_user("evweblogout").await;
     let browser = browser_login_as(&server, &user, &password).await;
     let mut events = open(&server, &browser, "/events", None).await;
     wait_for_hub(&server, 1, 1).await;
@@ -88,7 +88,7 @@ async fn the_browser_stream_ends_soon_after_logout() {
 async fn a_stream_ends_soon_after_its_token_is_revoked() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("evrevoke");
+    let (user, password) = rig().new_user("evrevoke").await;
     let session = server.login(&client, &user, &password).await;
     let (id, token) = new_token(&server, &client, &session, json!({"name": "listener", "scopes": ["mail.read"]})).await;
     let mut events = open(&server, &client, "/api/v1/events", Some(&token)).await;
@@ -105,7 +105,7 @@ async fn a_stream_ends_soon_after_its_session_expires() {
     let ttl = Duration::from_secs(3);
     let server = Server::start_tweaked(|config| config.session_ttl = ttl).await;
     let client = api_client();
-    let (user, password) = rig().new_user("evexpiry");
+    let (user, password) = rig().new_user("evexpiry").await;
     let session = server.login(&client, &user, &password).await;
     let mut events = open(&server, &client, "/api/v1/events", Some(&session)).await;
     wait_for_hub(&server, 1, 1).await;
@@ -138,7 +138,7 @@ async fn mailbox_event(events: &mut SseReader, id: &str) -> Vec<String> {
 async fn folders_whose_ids_spell_a_role_are_reachable_and_filtered_as_folders() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("evalias");
+    let (user, password) = rig().new_user("evalias").await;
     let session = server.login(&client, &user, &password).await;
     // `HCS` has the id `SENT`, `HCm` the id `SENt`: both read as "sent" when case is ignored.
     for (path, id) in [("HCS", "SENT"), ("HCm", "SENt")] {

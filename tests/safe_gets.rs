@@ -21,7 +21,7 @@ fn seen(user: &str) -> bool {
 async fn mark_seen_on_a_get_needs_mail_write() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("markseen");
+    let (user, password) = rig().new_user("markseen").await;
     rig().fill(&user, 1, "INBOX");
     let session = server.login(&client, &user, &password).await;
     let response = client
@@ -52,7 +52,7 @@ async fn mark_seen_on_a_get_needs_mail_write() {
 #[tokio::test]
 async fn showing_a_message_page_leaves_it_unread_until_the_page_posts() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("webseen");
+    let (user, password) = rig().new_user("webseen").await;
     rig().fill(&user, 1, "INBOX");
     let token = server.login(&api_client(), &user, &password).await;
     let id = inbox_ids(&server, &api_client(), &token).await.remove(0);
