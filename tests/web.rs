@@ -16,7 +16,7 @@ fn csrf_of(html: &str) -> String {
 async fn login_shows_folders_with_unread_counts_then_logout() {
     let server = Server::start().await;
     let rig = rig();
-    let (user, password) = rig.new_user("web");
+    let (user, password) = rig.new_user("web").await;
     rig.fill(&user, 12, "INBOX");
     let (_, unseen) = rig.mailbox_counts(&user, "INBOX");
     assert!(unseen > 0);
@@ -82,7 +82,7 @@ async fn login_shows_folders_with_unread_counts_then_logout() {
 #[tokio::test]
 async fn posts_without_a_valid_csrf_token_are_403() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("csrf");
+    let (user, password) = rig().new_user("csrf").await;
     let client = browser();
 
     let response =
@@ -112,7 +112,7 @@ async fn posts_without_a_valid_csrf_token_are_403() {
 #[tokio::test]
 async fn unknown_folder_and_static_files() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("static");
+    let (user, password) = rig().new_user("static").await;
     let client = browser();
     let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&page);

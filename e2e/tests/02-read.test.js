@@ -2,7 +2,7 @@
 // remote images of that message only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, withContext, newUsers, saveMessage, message, login, openMessage, sleep } from '../lib/harness.js';
+import { launch, withContext, newUsers, saveMessage, message, login, openMessage, loaded, eventually, folderCounts } from '../lib/harness.js';
 
 // A 1×1 PNG served for the (intercepted) remote image requests: nothing leaves the machine.
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -41,8 +41,14 @@ test('a message body renders sanitized in the sandboxed frame; remote content on
     await login(page, reader);
     assert.deepEqual(await page.$$eval('#message-list td.subject a', (a) => a.map((x) => x.textContent.trim())), ['Spring newsletter', 'Winter newsletter']);
 
+    assert.equal(folderCounts(reader.user).INBOX.unseen, 2);
     await openMessage(page, 'Spring newsletter');
     assert.equal((await page.textContent('#message-subject')).trim(), 'Spring newsletter');
+    // The GET of the page changes nothing; the page's script marks the message read (a
+    // same-origin POST with the CSRF token) and then offers "Mark unread".
+    await eventually(() => folderCounts(reader.user).INBOX.unseen === 1, { message: 'opening marked the message read' });
+    await page.locator('#action-unread').waitFor();
+    assert.equal(await page.locator('#action-read').isVisible(), false, 'no "Mark read" once read');
     const frameElement = page.locator('iframe.message-body');
     const sandbox = await frameElement.getAttribute('sandbox');
     assert.ok(sandbox !== null, 'the body frame is sandboxed');
@@ -53,7 +59,7 @@ test('a message body renders sanitized in the sandboxed frame; remote content on
     assert.equal((await body.locator('b').first().textContent()).trim(), 'garden');
     // Blocked: the remote image is not fetched and the page offers to show it.
     await page.locator('#remote-notice').waitFor();
-    await sleep(300);
+    await loaded(page);
     assert.deepEqual(remote, [], 'nothing remote was requested before asking');
 
     await Promise.all([page.waitForURL(/remote=allow/), page.click('#show-remote')]);
@@ -74,7 +80,7 @@ test('a message body renders sanitized in the sandboxed frame; remote content on
     await page.frameLocator('iframe.message-body').locator('h2').waitFor();
     await page.locator('#remote-notice').waitFor();
     assert.doesNotMatch(page.url(), /remote=allow/);
-    await sleep(500);
+    await loaded(page);
     assert.deepEqual(remote, ['https://images.example/garden.png'], 'the next message loads nothing remote');
     const winterSrc = await page.frameLocator('iframe.message-body').locator('img[alt="winter photo"]').getAttribute('src').catch(() => null);
     assert.ok(!winterSrc || !/^https?:/.test(winterSrc), `the remote src is not in the page (${winterSrc})`);
