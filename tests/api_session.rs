@@ -69,6 +69,39 @@ async fn wrong_password_is_401_problem_and_repeated_failures_are_throttled() {
     assert_problem(&headers, &response.json().await.unwrap(), 429);
 }
 
+/// Lines of the rig's Dovecot log where its auth process refused `user`'s password.
+fn dovecot_refusals(user: &str) -> usize {
+    let log = std::fs::read_to_string(rig().get("RIG_DOVECOT_LOG")).unwrap_or_default();
+    log.lines().filter(|line| line.contains(user) && line.contains("Password mismatch")).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_parallel_wrong_logins_reach_the_imap_server_at_most_five_times() {
+    let server = Server::start().await;
+    let (user, _password) = rig().new_user("parallel");
+    let client = api_client();
+    let before = dovecot_refusals(&user);
+    let requests = (0..200).map(|n| {
+        let request = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": format!("guess-{n}")}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused + throttled, 200, "only 401 and 429: {statuses:?}");
+    // Every 401 was a refusal by Dovecot; wait until its log shows them all, then a moment for any straggler.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut at_dovecot = dovecot_refusals(&user) - before;
+    while at_dovecot < refused && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        at_dovecot = dovecot_refusals(&user) - before;
+    }
+    println!("200 parallel wrong logins: {at_dovecot} reached Dovecot (its auth log), {refused} answered 401, {throttled} answered 429");
+    assert!(at_dovecot >= 1 && at_dovecot >= refused, "the log counts what reached the server ({at_dovecot} < {refused})");
+    assert!(at_dovecot <= 5, "{at_dovecot} guesses reached the IMAP server");
+    assert_eq!(throttled, 200 - refused);
+}
+
 #[tokio::test]
 async fn bad_bodies_and_tokens_get_problems() {
     let server = Server::start().await;

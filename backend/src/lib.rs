@@ -81,6 +81,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         config,
     };
     let letterbox = Arc::new(letterbox);
+    letterbox.throttle.spawn_pruner();
     letterbox.start_webhooks().await.map_err(|e| StartError::Webhooks(e.to_string()))?;
     Ok(AppState::new(letterbox))
 }
