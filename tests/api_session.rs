@@ -277,3 +277,30 @@ async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
     assert!(statuses.contains(&503), "the others are told to come back: {statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn a_client_request_id_is_kept_only_when_short_and_plain() {
+    let server = Server::start().await;
+    let client = api_client();
+    let echoed = |id: Option<&'static str>| {
+        let mut request = client.get(server.url("/api/v1/session"));
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            response.headers().get("x-request-id").expect("every answer has a request id").to_str().unwrap().to_string()
+        }
+    };
+    let plain = "proxy-7f3a.b_9";
+    assert_eq!(echoed(Some(plain)).await, plain);
+    let longest: &'static str = "a".repeat(64).leak();
+    assert_eq!(echoed(Some(longest)).await, longest);
+    let too_long: &'static str = "a".repeat(65).leak();
+    for bad in [too_long, "<script>alert(1)</script>", "two words", "id\"q", "a/b?c=d"] {
+        let got = echoed(Some(bad)).await;
+        assert_ne!(got, bad);
+        assert!(got.len() <= 64 && got.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)), "replaced by our own: {got}");
+    }
+    assert!(!echoed(None).await.is_empty());
+}

@@ -78,6 +78,8 @@ pub fn router(state: AppState) -> Router {
             // gzip or brotli as the client accepts; the default predicate leaves event streams,
             // images and tiny bodies alone.
             .layer(tower_http::compression::CompressionLayer::new())
+            // A client's id reaches logs and pages only if it is short and plain.
+            .layer(axum::middleware::map_request(headers::drop_unplain_request_id))
             .layer(SetRequestIdLayer::new(request_id.clone(), headers::RandomRequestId))
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(request_id)),
