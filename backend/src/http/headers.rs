@@ -18,6 +18,12 @@ pub fn security_headers() -> [(HeaderName, HeaderValue); 4] {
     ]
 }
 
+/// `Strict-Transport-Security` for a Letterbox whose public URL is https: browsers then never
+/// reach it over plain http again (one year; subdomains are left alone, they may be other services).
+pub fn hsts(config: &crate::config::Config) -> Option<(HeaderName, HeaderValue)> {
+    config.secure_cookies().then(|| (HeaderName::from_static("strict-transport-security"), HeaderValue::from_static("max-age=31536000")))
+}
+
 /// Longest client-sent `x-request-id` that is kept.
 const MAX_REQUEST_ID: usize = 64;
 
