@@ -123,28 +123,36 @@ async fn bad_bodies_and_tokens_get_problems() {
     }
 }
 
+/// Words that give away the mail server's network or TLS setup.
+const SERVER_DETAILS: [&str; 6] = ["127.0.0.1", "certificate", "refused", "os error", "TLS", "tls"];
+
 #[tokio::test]
-async fn unreachable_server_and_untrusted_certificate_are_502_naming_the_cause() {
+async fn unreachable_server_and_untrusted_certificate_are_502_with_only_a_request_id_and_the_details_in_the_log() {
+    common::logs::capture();
     let (user, password) = rig().new_user("bad");
     let client = api_client();
 
-    // A port nothing listens on.
+    // A port nothing listens on, and the rig's self-signed certificate without LETTERBOX_CA_FILE.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let server = Server::start_tweaked(|c| c.imap.port = closed).await;
-    let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
-    assert_eq!(response.status(), 502);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("connection refused"), "{body}");
-
-    // The rig's self-signed certificate without LETTERBOX_CA_FILE.
-    let server = Server::start_tweaked(|c| {
-        c.ca_file = None;
-    })
-    .await;
-    let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
-    assert_eq!(response.status(), 502);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("certificate not trusted"), "{body}");
+    let cases = [
+        (Server::start_tweaked(|c| c.imap.port = closed).await, closed, "connection refused"),
+        (Server::start_tweaked(|c| c.ca_file = None).await, rig().imap_port(), "certificate not trusted"),
+    ];
+    for (server, port, cause) in &cases {
+        let response =
+            client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
+        assert_eq!(response.status(), 502);
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["detail"], format!("the mail server is unavailable; request id {id}"), "{body}");
+        assert_eq!(body["title"], "The mail server is unavailable");
+        let text = body.to_string();
+        for word in SERVER_DETAILS.iter().map(|w| w.to_string()).chain([format!(":{port}")]) {
+            assert!(!text.contains(&word), "{word:?} shown before login: {text}");
+        }
+        let logged = common::logs::lines_with(&id).join("\n");
+        assert!(logged.contains(cause) && logged.contains(&format!("127.0.0.1:{port}")), "the log has the details: {logged}");
+    }
 }
 
 #[tokio::test]

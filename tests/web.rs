@@ -260,3 +260,34 @@ async fn attachments_and_sources_are_not_kept_in_the_browser_cache() {
         assert_eq!(response.headers()["cache-control"], "private, no-store", "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_login_page_says_only_that_the_mail_server_is_unavailable_with_a_request_id() {
+    common::logs::capture();
+    let (user, password) = rig().new_user("webbad");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let cases = [
+        (Server::start_tweaked(|c| c.imap.port = closed).await, closed, "connection refused"),
+        (Server::start_tweaked(|c| c.ca_file = None).await, rig().imap_port(), "certificate not trusted"),
+    ];
+    for (server, port, cause) in &cases {
+        let client = browser();
+        let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_of(&page);
+        let response = client
+            .post(server.url("/login"))
+            .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 502);
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+        let page = response.text().await.unwrap();
+        assert!(page.contains("The mail server is unavailable.") && page.contains(&id), "generic text and request id {id}: {page}");
+        for word in ["127.0.0.1", "certificate", "refused", "os error", "TLS"].iter().map(|w| w.to_string()).chain([format!(":{port}")]) {
+            assert!(!page.contains(&word), "{word:?} shown before login: {page}");
+        }
+        let logged = common::logs::lines_with(&id).join("\n");
+        assert!(logged.contains(cause) && logged.contains(&format!("127.0.0.1:{port}")), "the log has the details: {logged}");
+    }
+}

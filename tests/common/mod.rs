@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use letterbox::config::Config;
 
 pub mod live;
+pub mod logs;
 
 /// A running mail rig and what start.sh reported about it.
 pub struct Rig {

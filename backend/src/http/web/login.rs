@@ -11,7 +11,7 @@ use super::session::{LOGIN_NONCE_COOKIE, SESSION_COOKIE, WebForm, WebUser, check
 use super::templates::LoginPage;
 use crate::auth::random_id;
 use crate::http::AppState;
-use crate::http::error::{AppError, HtmlError};
+use crate::http::error::{AppError, HtmlError, login_failure, request_id};
 use crate::http::extract::ClientInfo;
 use crate::secret::Secret;
 use crate::service::{LoginRequest, ServiceError};
@@ -92,12 +92,13 @@ pub async fn login_submit(
             Ok((jar, Redirect::to("/mail/INBOX")).into_response())
         }
         Err(err) => {
-            let error = AppError::from(err);
+            let error = login_failure(err, state.config(), request_id(&headers));
             let message = match error.status {
                 StatusCode::UNAUTHORIZED => t.t("login-wrong"),
                 StatusCode::TOO_MANY_REQUESTS => t.t1("login-throttled", "seconds", error.retry_after.unwrap_or(60)),
                 StatusCode::BAD_REQUEST => t.t1("login-check-input", "detail", &error.detail),
-                _ => t.t1("login-unreachable", "detail", &error.detail),
+                // Never the mail server's details before login: they are in the log under this id.
+                _ => t.t1("login-unreachable", "request", request_id(&headers)),
             };
             let mut response = render_login(&state, t, &client, jar, error.status, &form.username, Some(&message))?;
             if let Some(seconds) = error.retry_after {
