@@ -65,7 +65,7 @@ async fn draft_create_update_send_leaves_one_in_sent_and_none_in_drafts() {
     assert_eq!(status, 201, "{sent}");
     assert_eq!(rig().mailbox_counts(&user, "Drafts").0, 0, "none left in Drafts");
     assert_eq!(rig().mailbox_counts(&user, "Sent").0, 1, "exactly one in Sent");
-    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10), 1);
+    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10).await, 1);
     let (_, inbox) = get_json(&client, server.url("/api/v1/mailboxes/sent/messages"), &token).await;
     assert_eq!(inbox["items"][0]["subject"], "Final");
     assert_eq!(inbox["items"][0]["hasAttachments"], true);
@@ -125,7 +125,7 @@ async fn identities_default_add_change_and_send_as() {
     )
     .await;
     assert_eq!(status, 201, "{sent}");
-    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10), 1);
+    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10).await, 1);
     let (_, inbox) = get_json(&client, server.url("/api/v1/mailboxes/INBOX/messages"), &bob_token).await;
     assert_eq!(inbox["items"][0]["from"]["name"], "Ada Lövelace", "{inbox}");
     let id = inbox["items"][0]["id"].as_str().unwrap();

@@ -22,7 +22,7 @@ fn by_path<'a>(items: &'a [Value], path: &str) -> Option<&'a Value> {
 async fn lists_special_folders_with_roles_and_dovecots_counts() {
     let server = Server::start().await;
     let rig = rig();
-    let (user, password) = rig.new_user("list");
+    let (user, password) = rig.new_user("list").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
     rig.fill(&user, 37, "INBOX");
@@ -54,7 +54,7 @@ async fn lists_special_folders_with_roles_and_dovecots_counts() {
 async fn create_rename_delete_show_in_imap_list() {
     let server = Server::start().await;
     let rig = rig();
-    let (user, password) = rig.new_user("crud");
+    let (user, password) = rig.new_user("crud").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
 
@@ -118,7 +118,7 @@ fn response_location_ok(created: &Value) -> bool {
 #[tokio::test]
 async fn inbox_is_protected_and_bad_names_are_4xx_problems() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("guard");
+    let (user, password) = rig().new_user("guard").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
 

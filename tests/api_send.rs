@@ -5,9 +5,11 @@
 mod common;
 
 use base64::Engine;
+use common::wait::wait_until;
 use common::{Server, api_client, fresh_user, get_json, rig};
 use serde_json::{Value, json};
 
+const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 async fn post(client: &reqwest::Client, server: &Server, path: &str, token: &str, body: &Value) -> (u16, Value) {
@@ -62,8 +64,8 @@ async fn attachments_non_ascii_and_bcc_arrive_intact_with_a_copy_in_sent() {
     assert!(message_id.ends_with("@example.test"), "Message-ID uses the sender's domain: {message_id}");
     let sent_id = sent["sentId"].as_str().expect("sentId of the copy in Sent");
 
-    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10), 1, "delivered to bob");
-    assert_eq!(rig().wait_for_messages(&carol, "INBOX", 1, 10), 1, "delivered to the Bcc recipient");
+    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10).await, 1, "delivered to bob");
+    assert_eq!(rig().wait_for_messages(&carol, "INBOX", 1, 10).await, 1, "delivered to the Bcc recipient");
     let inbox = list(&client, &server, &bob_token, "INBOX").await;
     let item = &inbox[0];
     assert_eq!(item["subject"], subject);
@@ -120,7 +122,7 @@ async fn multipart_form_data_with_file_parts() {
         .part("attachments", reqwest::multipart::Part::bytes(pdf.clone()).file_name("report.pdf").mime_str("application/pdf").unwrap());
     let response = client.post(server.url("/api/v1/send")).bearer_auth(&token).multipart(form).send().await.unwrap();
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10), 1);
+    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10).await, 1);
     let id = list(&client, &server, &bob_token, "INBOX").await[0]["id"].as_str().unwrap().to_string();
     let (_, detail) = get_json(&client, server.url(&format!("/api/v1/messages/{id}")), &bob_token).await;
     assert_eq!(detail["attachments"][0]["filename"], "report.pdf");
@@ -152,8 +154,8 @@ async fn the_same_idempotency_key_sends_once() {
     assert_eq!(status, 422, "the same key for a different request: {problem}");
     assert_eq!(problem["field"], "Idempotency-Key");
 
-    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10), 1);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10).await, 1);
+    wait_until("Postfix holds nothing more for the recipient", WAIT, || async { rig().queued_for(&bob) == 0 }).await;
     assert_eq!(rig().mailbox_counts(&bob, "INBOX").0, 1, "exactly one message delivered");
     let (_, sent) = get_json(&client, server.url("/api/v1/mailboxes/sent/messages"), &token).await;
     assert_eq!(sent["total"], 1, "one copy in Sent");
@@ -197,7 +199,7 @@ async fn header_injection_and_bad_input_are_refused_before_sending() {
         assert!(field_got.starts_with(field), "{body}: field {field_got:?}, want {field:?} ({problem})");
         assert_eq!(problem["status"], status);
     }
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    wait_until("Postfix holds nothing for the recipient", WAIT, || async { rig().queued_for(&bob) == 0 }).await;
     assert_eq!(rig().mailbox_counts(&bob, "INBOX").0, 0, "nothing was sent");
     let (_, sent) = get_json(&client, server.url("/api/v1/mailboxes/sent/messages"), &token).await;
     assert_eq!(sent["total"], 0, "nothing in Sent");

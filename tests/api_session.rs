@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::wait::wait_until;
 use common::{Server, api_client, rig};
 use serde_json::{Value, json};
 
@@ -16,7 +17,7 @@ fn assert_problem(headers: &reqwest::header::HeaderMap, body: &Value, status: u1
 #[tokio::test]
 async fn login_session_info_and_logout() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("sess");
+    let (user, password) = rig().new_user("sess").await;
     let client = api_client();
 
     let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
@@ -46,7 +47,7 @@ async fn login_session_info_and_logout() {
 #[tokio::test]
 async fn wrong_password_is_401_problem_and_repeated_failures_are_throttled() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("wrong");
+    let (user, password) = rig().new_user("wrong").await;
     let client = api_client();
     let attempt = |password: String| {
         let request = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password}));
@@ -78,7 +79,7 @@ fn dovecot_refusals(user: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_parallel_wrong_logins_reach_the_imap_server_at_most_five_times() {
     let server = Server::start().await;
-    let (user, _password) = rig().new_user("parallel");
+    let (user, _password) = rig().new_user("parallel").await;
     let client = api_client();
     let before = dovecot_refusals(&user);
     let requests = (0..200).map(|n| {
@@ -129,7 +130,7 @@ const SERVER_DETAILS: [&str; 6] = ["127.0.0.1", "certificate", "refused", "os er
 #[tokio::test]
 async fn unreachable_server_and_untrusted_certificate_are_502_with_only_a_request_id_and_the_details_in_the_log() {
     common::logs::capture();
-    let (user, password) = rig().new_user("bad");
+    let (user, password) = rig().new_user("bad").await;
     let client = api_client();
 
     // A port nothing listens on, and the rig's self-signed certificate without LETTERBOX_CA_FILE.
@@ -158,7 +159,7 @@ async fn unreachable_server_and_untrusted_certificate_are_502_with_only_a_reques
 #[tokio::test]
 async fn the_database_holds_no_password_in_clear() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("grep");
+    let (user, password) = rig().new_user("grep").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
     // Make sure the session was used (and thus read back) at least once.
@@ -181,7 +182,7 @@ async fn the_database_holds_no_password_in_clear() {
 #[tokio::test]
 async fn sessions_survive_a_restart_of_letterbox() {
     let data = common::TempDir::new("lbrestart");
-    let (user, password) = rig().new_user("restart");
+    let (user, password) = rig().new_user("restart").await;
     let client = api_client();
     let token = {
         let config = common::config_for_rig(&data.0);
@@ -215,26 +216,22 @@ async fn sessions_survive_a_restart_of_letterbox() {
 #[tokio::test]
 async fn idle_pooled_connections_are_closed_after_the_timeout() {
     let server = Server::start_tweaked(|c| c.pool_idle_timeout = std::time::Duration::from_secs(1)).await;
-    let (user, password) = rig().new_user("idle");
+    let (user, password) = rig().new_user("idle").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
     let pool = &server.state.letterbox.pool;
     assert_eq!(pool.idle_count(), 1, "the login's connection is kept for the next request");
     assert!(rig().doveadm(&["who", &user]).contains(&user), "Dovecot sees the pooled connection");
 
-    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-    pool.reap_idle().await;
-    assert_eq!(pool.idle_count(), 0);
+    let wait = std::time::Duration::from_secs(10);
+    // Reaped by this call or by the server's own reaper task, whichever comes first.
+    wait_until("the connection idle past the timeout is reaped", wait, || async {
+        pool.reap_idle().await;
+        pool.idle_count() == 0
+    })
+    .await;
     // Dovecot drops the connection a moment after LOGOUT.
-    let mut gone = false;
-    for _ in 0..20 {
-        if !rig().doveadm(&["who", &user]).contains(&user) {
-            gone = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(gone, "the idle connection was logged out at the server");
+    wait_until("the idle connection is logged out at the server", wait, || async { !rig().doveadm(&["who", &user]).contains(&user) }).await;
     // The next request simply opens a new one.
     assert_eq!(client.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap().status(), 200);
 }
@@ -242,7 +239,7 @@ async fn idle_pooled_connections_are_closed_after_the_timeout() {
 #[tokio::test]
 async fn pool_never_exceeds_its_per_user_maximum() {
     let server = Server::start_tweaked(|c| c.pool_max_per_user = 2).await;
-    let (user, password) = rig().new_user("max");
+    let (user, password) = rig().new_user("max").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
     let requests = (0..8).map(|_| client.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send());
@@ -261,7 +258,7 @@ async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
         c.pool_wait = std::time::Duration::from_millis(1);
     })
     .await;
-    let (user, password) = rig().new_user("busy");
+    let (user, password) = rig().new_user("busy").await;
     rig().fill(&user, 1500, "INBOX");
     let client = api_client();
     let token = server.login(&client, &user, &password).await;

@@ -30,7 +30,7 @@ fn assert_problem(headers: &reqwest::header::HeaderMap, body: &Value, status: u1
 async fn a_read_token_reads_but_cannot_send_or_change() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("tokread");
+    let (user, password) = rig().new_user("tokread").await;
     rig().fill(&user, 3, "INBOX");
     let session = server.login(&client, &user, &password).await;
     let token = new_token(&server, &client, &session, json!({"name": "reader", "scopes": ["mail.read"]})).await;
@@ -77,7 +77,7 @@ async fn a_read_token_reads_but_cannot_send_or_change() {
 async fn unknown_scopes_are_422_and_a_token_cannot_manage_tokens() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("tokmint");
+    let (user, password) = rig().new_user("tokmint").await;
     let session = server.login(&client, &user, &password).await;
     let (status, body) = create(&server, &client, &session, json!({"name": "x", "scopes": ["mail.admin"]})).await;
     assert_eq!(status, 422, "{body}");
@@ -91,7 +91,7 @@ async fn unknown_scopes_are_422_and_a_token_cannot_manage_tokens() {
 async fn a_token_limited_to_inbox_does_not_see_sent() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("tokbox");
+    let (user, password) = rig().new_user("tokbox").await;
     rig().fill(&user, 2, "INBOX");
     let session = server.login(&client, &user, &password).await;
     let (status, sent) = get_json(&client, server.url("/api/v1/mailboxes/sent"), &session).await;
@@ -162,7 +162,7 @@ async fn a_token_limited_to_inbox_does_not_see_sent() {
 async fn a_revoked_token_stops_working_at_once() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("tokrevoke");
+    let (user, password) = rig().new_user("tokrevoke").await;
     let session = server.login(&client, &user, &password).await;
     let (_, created) = create(&server, &client, &session, json!({"name": "gone soon", "scopes": ["mail.read"]})).await;
     let token = created["token"].as_str().unwrap();
@@ -189,7 +189,7 @@ async fn a_revoked_token_stops_working_at_once() {
 #[tokio::test]
 async fn tokens_survive_a_restart_and_the_database_holds_no_password() {
     let data = common::TempDir::new("lbtokrestart");
-    let (user, password) = rig().new_user("tokrestart");
+    let (user, password) = rig().new_user("tokrestart").await;
     let client = api_client();
     let serve = |state: letterbox::AppState| async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -251,7 +251,7 @@ async fn rate_limits_are_announced_and_enforced() {
     })
     .await;
     let client = api_client();
-    let (user, password) = rig().new_user("tokrate");
+    let (user, password) = rig().new_user("tokrate").await;
     let session = server.login(&client, &user, &password).await;
     let token = new_token(&server, &client, &session, json!({"name": "busy", "scopes": ["mail.read"]})).await;
     for remaining in (0..3).rev() {
@@ -281,7 +281,7 @@ async fn rate_limits_are_announced_and_enforced() {
 async fn a_send_token_limited_to_inbox_still_files_the_sent_copy() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("toksend");
+    let (user, password) = rig().new_user("toksend").await;
     let session = server.login(&client, &user, &password).await;
     let token = new_token(&server, &client, &session, json!({"name": "notifier", "scopes": ["mail.send"], "mailboxes": ["INBOX"]})).await;
     let response = client

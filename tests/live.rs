@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::live::{RawImap, SseReader};
+use common::wait::wait_until;
 use common::{Server, api_client, get_json, rig};
 use serde_json::Value;
 
@@ -25,7 +26,7 @@ fn ids(event: &Value) -> Vec<String> {
 async fn another_clients_changes_arrive_as_events_and_in_changes() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("live");
+    let (user, password) = rig().new_user("live").await;
     let token = server.login(&client, &user, &password).await;
     let (_, first) = get_json(&client, server.url("/api/v1/mailboxes/INBOX/messages"), &token).await;
     let state = first["state"].as_str().expect("lists carry a state").to_string();
@@ -83,15 +84,15 @@ async fn another_clients_changes_arrive_as_events_and_in_changes() {
     assert_eq!(problem["type"], "urn:letterbox:problem:cannot-calculate-changes");
 
     drop(events);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.state.letterbox.events.watching(), 0, "the IDLE connection closes with the last listener");
+    let hub = &server.state.letterbox.events;
+    wait_until("the IDLE connection closes with the last listener", WAIT, || async { hub.watching() == 0 }).await;
 }
 
 #[tokio::test]
 async fn last_event_id_resumes_without_losing_events() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("resume");
+    let (user, password) = rig().new_user("resume").await;
     let token = server.login(&client, &user, &password).await;
     let mut other = RawImap::login(rig().imap_port(), &user, &password).await;
     let response = client.get(server.url("/api/v1/events")).bearer_auth(&token).send().await.unwrap();
@@ -101,7 +102,8 @@ async fn last_event_id_resumes_without_losing_events() {
     let first = events.expect("message.new", WAIT).await;
     assert!(!first.id.is_empty(), "events carry ids");
     drop(events);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let hub = &server.state.letterbox.events;
+    wait_until("the watcher stops with its last listener", WAIT, || async { hub.watching() == 0 }).await;
 
     // While nobody listens, another client adds a message.
     other.append("INBOX", &message("two")).await;
@@ -120,7 +122,7 @@ async fn last_event_id_resumes_without_losing_events() {
 async fn etags_give_304_until_something_changes() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("etag");
+    let (user, password) = rig().new_user("etag").await;
     let token = server.login(&client, &user, &password).await;
     rig().fill(&user, 5, "INBOX");
     let url = server.url("/api/v1/mailboxes/INBOX/messages?limit=3");

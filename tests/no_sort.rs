@@ -34,7 +34,7 @@ async fn sorts_locally_and_moves_by_copy_when_the_server_cannot() {
     })
     .await;
     let client = api_client();
-    let (user, password) = rig.new_user("nosort");
+    let (user, password) = rig.new_user("nosort").await;
     let token = server.login(&client, &user, &password).await;
     let (_, info) = get_json(&client, server.url("/api/v1/session"), &token).await;
     assert_eq!((info["server"]["sort"].as_bool(), info["server"]["move"].as_bool()), (Some(false), Some(false)), "{info}");

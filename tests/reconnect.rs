@@ -13,7 +13,7 @@ async fn pool_reconnects_after_dovecot_restart() {
     let _guard = RIG_LOCK.lock().await;
     let server = Server::start().await;
     let rig = rig();
-    let (user, password) = rig.new_user("reconnect");
+    let (user, password) = rig.new_user("reconnect").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
     let first = client.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap();
@@ -36,7 +36,7 @@ async fn stale_pooled_connection_is_replaced_transparently() {
     let _guard = RIG_LOCK.lock().await;
     let server = Server::start().await;
     let rig = rig();
-    let (user, password) = rig.new_user("stale");
+    let (user, password) = rig.new_user("stale").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
     assert_eq!(client.get(server.url("/api/v1/mailboxes")).bearer_auth(&token).send().await.unwrap().status(), 200);
@@ -53,7 +53,7 @@ async fn event_stream_survives_a_dovecot_restart() {
     let _guard = RIG_LOCK.lock().await;
     let server = Server::start().await;
     let rig = rig();
-    let (user, password) = rig.new_user("idle");
+    let (user, password) = rig.new_user("idle").await;
     let client = api_client();
     let token = server.login(&client, &user, &password).await;
     let response = client.get(server.url("/api/v1/events")).bearer_auth(&token).send().await.unwrap();

@@ -1,7 +1,7 @@
 //! The mail sanitizer over a corpus of hostile and real-world messages (`tests/fixtures/html/*.eml`): safety invariants, remote/cid policy, CRLF robustness and snapshots of every sanitized body.
 //!
 //! Snapshots live in `tests/fixtures/html/snapshots/<name>.html` (first line: the remote count). A
-//! missing snapshot is written; `UPDATE_SNAPSHOTS=1` rewrites them all; otherwise any difference fails.
+//! missing or different snapshot fails; `LETTERBOX_UPDATE_SNAPSHOTS=1` (an explicit opt-in) writes them all.
 
 use std::path::{Path, PathBuf};
 
@@ -122,25 +122,33 @@ fn crlf_messages_sanitize_like_lf_messages() {
 
 #[test]
 fn sanitized_fixtures_match_their_snapshots() {
-    let update = std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
+    // Writing is opt-in: a snapshot written by the test run itself would pass whatever the output.
+    let update = std::env::var("LETTERBOX_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
     let dir = fixture_dir().join("snapshots");
-    std::fs::create_dir_all(&dir).expect("snapshot directory");
     let mut mismatches = Vec::new();
     for fixture in fixtures() {
         let out = sanitize(&html_body(&fixture.eml), false);
         let snapshot = format!("<!-- remote_blocked={} -->\n{}\n", out.remote_blocked, out.html);
         let path = dir.join(format!("{}.html", fixture.name));
+        if update {
+            std::fs::create_dir_all(&dir).expect("snapshot directory");
+            std::fs::write(&path, &snapshot).expect("write snapshot");
+            continue;
+        }
         match std::fs::read_to_string(&path) {
-            Ok(stored) if !update => {
-                if stored != snapshot {
-                    let line = stored.lines().zip(snapshot.lines()).position(|(a, b)| a != b).unwrap_or(0) + 1;
-                    mismatches.push(format!("{} (first difference on line {line})", path.display()));
-                }
+            Ok(stored) if stored == snapshot => {}
+            Ok(stored) => {
+                let line = stored.lines().zip(snapshot.lines()).position(|(a, b)| a != b).unwrap_or(0) + 1;
+                mismatches.push(format!("{} (first difference on line {line})", path.display()));
             }
-            _ => std::fs::write(&path, &snapshot).expect("write snapshot"),
+            Err(err) => mismatches.push(format!("{} (missing: {err})", path.display())),
         }
     }
-    assert!(mismatches.is_empty(), "sanitized output changed; review and rerun with UPDATE_SNAPSHOTS=1:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "sanitized output differs from its snapshot; review and rerun with LETTERBOX_UPDATE_SNAPSHOTS=1:\n{}",
+        mismatches.join("\n")
+    );
 }
 
 #[test]

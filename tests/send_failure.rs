@@ -19,7 +19,7 @@ async fn server(tweak: impl FnOnce(&mut letterbox::config::Config)) -> Server {
 }
 
 async fn login(server: &Server, client: &reqwest::Client, label: &str) -> (String, String) {
-    let (user, password) = own_rig().new_user(label);
+    let (user, password) = own_rig().new_user(label).await;
     (user.clone(), server.login(client, &user, &password).await)
 }
 

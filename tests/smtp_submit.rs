@@ -6,6 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use common::wait::wait_until;
 use common::{Rig, TempDir, rig};
 use letterbox::config::{Security, ServerAddress};
 use letterbox::secret::{Credentials, Secret};
@@ -110,7 +111,7 @@ fn assert_stored_unchanged(stored: &str, submitted: &[u8]) {
 #[tokio::test]
 async fn starttls_submission_arrives_unchanged() {
     let rig = rig();
-    let (to, _) = rig.new_user("smtp-starttls");
+    let (to, _) = rig.new_user("smtp-starttls").await;
     let marker = marker();
     let message = sample_message(ALICE, &[&to], &marker);
     let receipt = starttls(rig).submit(&login(ALICE, "alice-secret-pw"), &envelope(ALICE, &[&to]), &message).await.expect("submitted");
@@ -125,7 +126,7 @@ async fn starttls_submission_arrives_unchanged() {
 #[tokio::test]
 async fn implicit_tls_submission_reaches_every_recipient() {
     let rig = rig();
-    let (to, _) = rig.new_user("smtp-smtps");
+    let (to, _) = rig.new_user("smtp-smtps").await;
     let marker = marker();
     let message = sample_message(BOB, &[&to, ALICE], &marker);
     let receipt = smtps(rig).submit(&login(BOB, "bob-secret-pw"), &envelope(BOB, &[&to, ALICE]), &message).await.expect("submitted");
@@ -157,7 +158,7 @@ async fn refused_recipient_is_rejected_and_nobody_gets_the_message() {
     // delivery, other domains go to the sink), but Postfix refuses an address whose domain is
     // a bare IP address: lettre accepts it, Postfix answers 501 5.1.3.
     let rig = rig();
-    let (to, _) = rig.new_user("smtp-refused");
+    let (to, _) = rig.new_user("smtp-refused").await;
     let marker = marker();
     let message = sample_message(ALICE, &[&to], &marker);
     let refused = "someone@192.0.2.1";
@@ -171,7 +172,7 @@ async fn refused_recipient_is_rejected_and_nobody_gets_the_message() {
     assert!(!err.is_transient());
 
     // All or nothing: the recipient accepted before the refused one gets nothing either.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until("Postfix holds nothing for the recipient", Duration::from_secs(10), || async { rig.queued_for(&to) == 0 }).await;
     assert!(inbox_files(rig, &to).is_empty(), "nothing may be delivered after a refused recipient");
 }
 

@@ -16,7 +16,7 @@ fn csrf_of(html: &str) -> String {
 async fn login_shows_folders_with_unread_counts_then_logout() {
     let server = Server::start().await;
     let rig = rig();
-    let (user, password) = rig.new_user("web");
+    let (user, password) = rig.new_user("web").await;
     rig.fill(&user, 12, "INBOX");
     let (_, unseen) = rig.mailbox_counts(&user, "INBOX");
     assert!(unseen > 0);
@@ -82,7 +82,7 @@ async fn login_shows_folders_with_unread_counts_then_logout() {
 #[tokio::test]
 async fn posts_without_a_valid_csrf_token_are_403() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("csrf");
+    let (user, password) = rig().new_user("csrf").await;
     let client = browser();
 
     let response =
@@ -112,7 +112,7 @@ async fn posts_without_a_valid_csrf_token_are_403() {
 #[tokio::test]
 async fn unknown_folder_and_static_files() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("static");
+    let (user, password) = rig().new_user("static").await;
     let client = browser();
     let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&page);
@@ -194,7 +194,7 @@ fn cookie_value(set_cookie: &str) -> &str {
 
 #[tokio::test]
 async fn an_https_public_url_gives_host_prefixed_session_cookies_and_hsts() {
-    let (user, password) = rig().new_user("host");
+    let (user, password) = rig().new_user("host").await;
     let client = common::api_client();
 
     let plain = Server::start().await;
@@ -264,7 +264,7 @@ async fn attachments_and_sources_are_not_kept_in_the_browser_cache() {
 #[tokio::test]
 async fn the_login_page_says_only_that_the_mail_server_is_unavailable_with_a_request_id() {
     common::logs::capture();
-    let (user, password) = rig().new_user("webbad");
+    let (user, password) = rig().new_user("webbad").await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let cases = [
         (Server::start_tweaked(|c| c.imap.port = closed).await, closed, "connection refused"),

@@ -24,7 +24,7 @@ fn form(csrf: &str, fields: &[(&str, &str)]) -> reqwest::multipart::Form {
 async fn compose_send_reply_and_drafts_without_javascript() {
     let server = Server::start().await;
     let (client, user) = browser_login(&server, "webcompose").await;
-    let (bob, _) = rig().new_user("webrcpt");
+    let (bob, _) = rig().new_user("webrcpt").await;
 
     let page = client.get(server.url("/compose")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -43,7 +43,7 @@ async fn compose_send_reply_and_drafts_without_javascript() {
     assert!(location.starts_with("/mail/INBOX?notice=sent&sent="), "{location}");
     let list = client.get(server.url(&location)).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("Message sent.") && list.contains("View it in Sent"), "the notice");
-    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10), 1, "delivered");
+    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 1, 10).await, 1, "delivered");
     assert_eq!(rig().mailbox_counts(&user, "Sent").0, 1);
 
     // A bad address: the form comes back with the error and everything typed.
@@ -76,7 +76,7 @@ async fn compose_send_reply_and_drafts_without_javascript() {
     let response = client.post(server.url("/compose")).multipart(post).send().await.unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(rig().mailbox_counts(&user, "Drafts").0, 0, "the draft is gone after sending");
-    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 2, 10), 2);
+    assert_eq!(rig().wait_for_messages(&bob, "INBOX", 2, 10).await, 2);
     let flags_and_parts = rig().doveadm(&["fetch", "-u", &bob, "text", "mailbox", "INBOX", "subject", "Later"]);
     assert!(flags_and_parts.contains("draft.txt"), "the kept attachment went out");
 

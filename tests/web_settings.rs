@@ -286,7 +286,7 @@ async fn folders_create_rename_and_delete() {
 #[tokio::test]
 async fn a_chosen_language_follows_the_user_to_another_browser() {
     let server = Server::start().await;
-    let (user, password) = rig().new_user("langfollow");
+    let (user, password) = rig().new_user("langfollow").await;
     let first = browser_login_as(&server, &user, &password).await;
     let (_, html) = get(&first, &server, "/settings").await;
     let csrf = csrf_of(&html);

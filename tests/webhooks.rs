@@ -138,7 +138,7 @@ async fn next(received: &mut mpsc::UnboundedReceiver<Received>) -> Received {
 async fn new_mail_is_posted_signed_and_listed_as_delivered() {
     let server = webhook_server().await;
     let client = api_client();
-    let (user, password) = rig().new_user("hook");
+    let (user, password) = rig().new_user("hook").await;
     let token = server.login(&client, &user, &password).await;
     let (port, mut received) = receiver(&[]).await;
     let url = format!("http://127.0.0.1:{port}/hook?x=1");
@@ -220,7 +220,7 @@ where
 async fn a_failing_receiver_is_retried_until_it_succeeds() {
     let server = webhook_server().await;
     let client = api_client();
-    let (user, password) = rig().new_user("hookretry");
+    let (user, password) = rig().new_user("hookretry").await;
     let token = server.login(&client, &user, &password).await;
     let (port, mut received) = receiver(&[500, 500]).await;
     let (status, created) = create(
@@ -259,7 +259,7 @@ async fn a_failing_receiver_is_retried_until_it_succeeds() {
 async fn without_offline_access_webhooks_are_forbidden() {
     let server = Server::start().await;
     let client = api_client();
-    let (user, password) = rig().new_user("hookoff");
+    let (user, password) = rig().new_user("hookoff").await;
     let token = server.login(&client, &user, &password).await;
     let response = client
         .post(server.url("/api/v1/webhooks"))
@@ -282,7 +282,7 @@ async fn without_offline_access_webhooks_are_forbidden() {
 async fn internal_urls_are_refused_and_never_contacted() {
     let server = webhook_server().await;
     let client = api_client();
-    let (user, password) = rig().new_user("hookssrf");
+    let (user, password) = rig().new_user("hookssrf").await;
     let token = server.login(&client, &user, &password).await;
     let trap = TcpListener::bind("127.0.0.2:0").await.expect("127.0.0.2 is loopback on Linux");
     let trap_port = trap.local_addr().unwrap().port();

@@ -36,7 +36,7 @@ export function doveadm(args, input) {
 
 /**
  * Fresh rig users (like tests/common/mod.rs `new_user`): one passwd-file line each, then a wait
- * until Dovecot (which re-reads the file at most once a second) is sure to see them.
+ * until Dovecot (which re-reads the file at most once a second) accepts each one's password.
  */
 export async function newUsers(...labels) {
   const template = readFileSync(`${RIG_DIR}/users`, 'utf8').split('\n')[0].split(':');
@@ -48,8 +48,20 @@ export async function newUsers(...labels) {
     appendFileSync(`${RIG_DIR}/users`, `${user}:{PLAIN}${password}:${uid}:${gid}::${RIG_DIR}/mail/example.test/${unique}\n`);
     return { user, password };
   });
-  await sleep(1100);
+  for (const { user, password } of users) {
+    await eventually(() => authenticates(user, password), { interval: 100, message: `Dovecot to accept the new user ${user}` });
+  }
   return users;
+}
+
+/** Whether the suite's Dovecot accepts `user` with `password` (`doveadm auth test`). */
+function authenticates(user, password) {
+  try {
+    execFileSync('doveadm', ['-c', rig.RIG_DOVECOT_CONF, 'auth', 'test', user, password], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Saves one message (RFC 5322 text) into a user's folder. */
@@ -137,6 +149,18 @@ export async function eventually(check, { timeout = 10000, interval = 200, messa
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${message}${last ? `: ${last.message}` : ''}`);
     await sleep(interval);
+  }
+}
+
+/**
+ * Waits until the page and every frame in it have finished loading, images included, so the
+ * requests, dialogs and popups that an action set off have been reported: the condition to check
+ * "nothing happened" on, instead of a fixed pause.
+ */
+export async function loaded(page, { timeout = 10000 } = {}) {
+  await page.waitForLoadState('load', { timeout });
+  for (const frame of page.frames()) {
+    await frame.waitForFunction(() => document.readyState === 'complete' && [...document.images].every((img) => img.complete), null, { timeout });
   }
 }
 

@@ -2,7 +2,7 @@
 // remote images of that message only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, withContext, newUsers, saveMessage, message, login, openMessage, sleep } from '../lib/harness.js';
+import { launch, withContext, newUsers, saveMessage, message, login, openMessage, loaded } from '../lib/harness.js';
 
 // A 1×1 PNG served for the (intercepted) remote image requests: nothing leaves the machine.
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -53,7 +53,7 @@ test('a message body renders sanitized in the sandboxed frame; remote content on
     assert.equal((await body.locator('b').first().textContent()).trim(), 'garden');
     // Blocked: the remote image is not fetched and the page offers to show it.
     await page.locator('#remote-notice').waitFor();
-    await sleep(300);
+    await loaded(page);
     assert.deepEqual(remote, [], 'nothing remote was requested before asking');
 
     await Promise.all([page.waitForURL(/remote=allow/), page.click('#show-remote')]);
@@ -74,7 +74,7 @@ test('a message body renders sanitized in the sandboxed frame; remote content on
     await page.frameLocator('iframe.message-body').locator('h2').waitFor();
     await page.locator('#remote-notice').waitFor();
     assert.doesNotMatch(page.url(), /remote=allow/);
-    await sleep(500);
+    await loaded(page);
     assert.deepEqual(remote, ['https://images.example/garden.png'], 'the next message loads nothing remote');
     const winterSrc = await page.frameLocator('iframe.message-body').locator('img[alt="winter photo"]').getAttribute('src').catch(() => null);
     assert.ok(!winterSrc || !/^https?:/.test(winterSrc), `the remote src is not in the page (${winterSrc})`);

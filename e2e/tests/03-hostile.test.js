@@ -2,7 +2,7 @@
 // requests nothing from anywhere but Letterbox on 127.0.0.1.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, withContext, newUsers, saveMessage, message, login, openMessage, sleep } from '../lib/harness.js';
+import { launch, withContext, newUsers, saveMessage, message, login, openMessage, loaded } from '../lib/harness.js';
 
 // Every way in that we know of; each one would report itself through window.top.__pwned(what).
 const HOSTILE = `
@@ -90,7 +90,7 @@ test('a hostile HTML message runs no script and requests nothing but 127.0.0.1',
       const target = body.locator(selector).first();
       if (await target.count()) await target.click({ timeout: 2000 }).catch(() => {});
     }
-    await sleep(1500);
+    await loaded(page);
     const frame = page.frame({ url: /\/body/ });
     assert.ok(frame, 'the body frame is there');
     const report = await frame.evaluate(() => ({

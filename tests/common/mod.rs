@@ -13,6 +13,7 @@ use letterbox::config::Config;
 
 pub mod live;
 pub mod logs;
+pub mod wait;
 
 /// A running mail rig and what start.sh reported about it.
 pub struct Rig {
@@ -72,8 +73,8 @@ impl Rig {
     }
 
     /// Creates a fresh mail user only this test uses, so tests can run in parallel; returns
-    /// (username, password). Dovecot re-reads its passwd-file when it changes.
-    pub fn new_user(&self, label: &str) -> (String, String) {
+    /// (username, password) once Dovecot accepts that password.
+    pub async fn new_user(&self, label: &str) -> (String, String) {
         let users_file = self.dir.join("users");
         let text = std::fs::read_to_string(&users_file).expect("users file");
         let template = text.lines().next().expect("a user line");
@@ -88,9 +89,23 @@ impl Rig {
         let mut file = std::fs::OpenOptions::new().append(true).open(&users_file).expect("open users file");
         file.write_all(line.as_bytes()).expect("append user");
         // Dovecot re-reads the passwd-file at most once per second (on the first lookup in that
-        // second): wait until a later second so the next lookup is sure to see the new line.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
+        // second): wait until a real passdb lookup of the new user succeeds.
+        let what = format!("Dovecot accepts the new user {username}");
+        wait::wait_until(&what, std::time::Duration::from_secs(10), || async { self.authenticates(&username, &password) }).await;
         (username, password)
+    }
+
+    /// Whether Dovecot's passdb accepts `user` with `password` (`doveadm auth test`).
+    pub fn authenticates(&self, user: &str, password: &str) -> bool {
+        let status = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.get("RIG_DOVECOT_CONF"))
+            .args(["auth", "test", user, password])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("doveadm runs");
+        status.success()
     }
 
     /// Runs doveadm against this rig's Dovecot and returns its stdout.
@@ -168,15 +183,28 @@ impl Rig {
         assert!(output.status.success(), "postfix.sh {action}: {}", String::from_utf8_lossy(&output.stderr));
     }
 
+    /// How many messages for `recipient` still wait in this rig's Postfix queue (`postqueue -j`).
+    /// Postfix queues a message before it answers the submission, so 0 after a send means that
+    /// everything sent to `recipient` so far has been delivered (or bounced).
+    pub fn queued_for(&self, recipient: &str) -> usize {
+        let output = Command::new("postqueue").arg("-c").arg(self.get("RIG_POSTFIX_CONF_DIR")).arg("-j").output().expect("postqueue runs");
+        assert!(output.status.success(), "postqueue -j: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|queued| queued["recipients"].as_array().is_some_and(|list| list.iter().any(|r| r["address"] == recipient)))
+            .count()
+    }
+
     /// Waits up to `seconds` until `user`'s `mailbox` holds at least `count` messages.
-    pub fn wait_for_messages(&self, user: &str, mailbox: &str, count: u32, seconds: u64) -> u32 {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    pub async fn wait_for_messages(&self, user: &str, mailbox: &str, count: u32, seconds: u64) -> u32 {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
         loop {
             let (total, _) = self.mailbox_counts(user, mailbox);
-            if total >= count || std::time::Instant::now() > deadline {
+            if total >= count || tokio::time::Instant::now() > deadline {
                 return total;
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 }
@@ -263,7 +291,7 @@ impl Server {
 
 /// Logs in a fresh user of the rig against `server`: (username, token).
 pub async fn fresh_user(server: &Server, client: &reqwest::Client, label: &str) -> (String, String) {
-    let (user, password) = rig().new_user(label);
+    let (user, password) = rig().new_user(label).await;
     let token = server.login(client, &user, &password).await;
     (user, token)
 }
@@ -307,7 +335,7 @@ pub fn csrf_of(html: &str) -> String {
 
 /// A fresh rig user logged in through the browser login form: (cookie client, username).
 pub async fn browser_login(server: &Server, label: &str) -> (reqwest::Client, String) {
-    let (user, password) = rig().new_user(label);
+    let (user, password) = rig().new_user(label).await;
     (browser_login_as(server, &user, &password).await, user)
 }
 

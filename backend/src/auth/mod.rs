@@ -1,6 +1,7 @@
 //! Authentication building blocks: sealing credentials, session tokens, CSRF tokens, throttling.
 
 mod csrf;
+mod jwt_ring;
 mod keys;
 pub mod seal;
 mod throttle;

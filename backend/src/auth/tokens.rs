@@ -44,6 +44,7 @@ impl std::fmt::Debug for TokenSigner {
 impl TokenSigner {
     /// A signer using `secret` (at least 32 random bytes) for HMAC-SHA256.
     pub fn new(secret: &[u8]) -> Self {
+        super::jwt_ring::install();
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 

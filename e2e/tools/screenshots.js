@@ -1,10 +1,11 @@
-// 9. Screenshots for the README (docs/screenshots/): list and message views in light and dark,
-// and the list on a phone. The mail is fixed and dated in March of this year (of last year before
+// Screenshots for the README (docs/screenshots/): list and message views in light and dark,
+// and the list on a phone. A generator, not a test: `bash scripts/screenshots.sh` runs it (the e2e
+// suite, e2e/tests/, does not). The mail is fixed and dated in March of this year (of last year before
 // April), so reruns within a year give the same pictures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { launch, withContext, saveMessage, message, login, openMessage, doveadm, sleep, DEMO, REPO_DIR } from '../lib/harness.js';
+import { launch, withContext, saveMessage, message, login, openMessage, doveadm, DEMO, REPO_DIR } from '../lib/harness.js';
 
 const OUT = `${REPO_DIR}/docs/screenshots`;
 const now = new Date();
@@ -70,14 +71,30 @@ async function pixelsChanged(before, after) {
   }
 }
 
+/**
+ * Resolves once the page's DOM has not changed for `quiet` ms (and its fonts are loaded); throws
+ * when that does not happen within `timeout` ms.
+ */
+async function settled(page, { quiet = 500, timeout = 10000 } = {}) {
+  await page.evaluate(([quietMs, timeoutMs]) => document.fonts.ready.then(() => new Promise((resolve, reject) => {
+    let timer;
+    const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quietMs); });
+    const deadline = setTimeout(() => { observer.disconnect(); clearTimeout(timer); reject(new Error(`the page kept changing for ${timeoutMs} ms`)); }, timeoutMs);
+    function done() { observer.disconnect(); clearTimeout(deadline); resolve(); }
+    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    timer = setTimeout(done, quietMs);
+  })), [quiet, timeout]);
+}
+
 const written = [];
-// The mouse is moved off the page so that no hover style shows, and it waits a moment: opening a
-// message comes back through the page's event stream and refreshes the folder and list panes.
+// The mouse is moved off the page so that no hover style shows, and it waits until the page has
+// settled: opening a message comes back through the page's event stream and refreshes the folder
+// and list panes.
 // A picture is only rewritten when it really changed (antialiasing varies by a few pixels from
 // run to run), so reruns leave docs/screenshots alone.
 const shot = async (page, name) => {
   await page.mouse.move(0, 0);
-  await sleep(1200);
+  await settled(page);
   const png = await page.screenshot({ animations: 'disabled', caret: 'hide' });
   const path = `${OUT}/${name}.png`;
   if (existsSync(path) && (await pixelsChanged(readFileSync(path), png)) <= 50) return;
