@@ -154,6 +154,8 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     }, 200);
   };
+  // A change made by this page itself (the message marked read on opening).
+  document.addEventListener("letterbox:changed", refresh);
   const events = new EventSource("/events");
   ["mailbox", "message.new", "message.updated", "message.removed", "resync"].forEach((kind) => events.addEventListener(kind, refresh));
   // Opt-in desktop notification (settings), only while the tab is in the background.
@@ -162,6 +164,39 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!holder || holder.dataset.notify !== "true" || !window.Notification || Notification.permission !== "granted" || !document.hidden) return;
     const count = (JSON.parse(event.data).ids || []).length;
     new Notification(text("newMail", "New mail"), { body: `${count}`, icon: "/static/icon.svg", tag: "letterbox-new-mail" });
+  });
+});
+
+// Opening a message marks it read by a same-origin POST of its own action form (with the CSRF
+// token), never by the GET of the page, which a link from another site could trigger. Without
+// this file the page offers "Mark read", and any action from the page marks it read too.
+document.addEventListener("DOMContentLoaded", () => {
+  const reading = document.querySelector("article.reading-pane.message[data-unseen]");
+  const form = reading && reading.querySelector("form.actions");
+  const read = document.getElementById("action-read");
+  const unread = document.getElementById("action-unread");
+  if (!form || !read || !unread || !window.fetch) return;
+  const data = new URLSearchParams(new FormData(form));
+  data.set("action", "read");
+  // (form.action would be the buttons named "action", not the attribute.)
+  let pending = fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", redirect: "manual", keepalive: true })
+    .then((response) => {
+      if (response.type !== "opaqueredirect" && !response.ok) return;
+      read.hidden = true;
+      unread.hidden = false;
+      reading.removeAttribute("data-unseen");
+      const row = document.querySelector("#message-list tr.current");
+      if (row) row.classList.remove("unread");
+      document.dispatchEvent(new Event("letterbox:changed"));
+    })
+    .catch(() => {})
+    .finally(() => { pending = null; });
+  // An action chosen before the read has landed waits for it, so "Mark unread" is not undone.
+  form.addEventListener("submit", (event) => {
+    if (!pending) return;
+    event.preventDefault();
+    const submitter = event.submitter;
+    pending.then(() => form.requestSubmit(submitter));
   });
 });
 

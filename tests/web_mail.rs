@@ -62,9 +62,18 @@ async fn list_open_body_and_actions_without_javascript() {
     assert!(remote.headers()["content-security-policy"].to_str().unwrap().contains("https:"));
     assert!(remote.text().await.unwrap().contains("tracker.example/pixel.gif"), "remote content loads on request");
 
-    // Opening marked it read; the flag form flags it; delete moves it to Trash.
+    // Showing it changed nothing; the page's own POST (what its script sends) marks it read; the
+    // flag form flags it; delete moves it to Trash.
     let csrf = csrf_of(&page);
     let id = body_src.trim_start_matches("/message/").trim_end_matches("/body").to_string();
+    assert!(!rig().flags_of(&user, "INBOX", "subject hostile").contains("\\Seen"), "a GET marked it read");
+    let response = client
+        .post(server.url(&format!("/message/{id}/action")))
+        .form(&[("csrf", csrf.as_str()), ("action", "read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
     assert!(rig().flags_of(&user, "INBOX", "subject hostile").contains("\\Seen"));
     let response = client
         .post(server.url(&format!("/message/{id}/action")))

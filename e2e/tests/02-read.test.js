@@ -2,7 +2,7 @@
 // remote images of that message only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, withContext, newUsers, saveMessage, message, login, openMessage, loaded } from '../lib/harness.js';
+import { launch, withContext, newUsers, saveMessage, message, login, openMessage, loaded, eventually, folderCounts } from '../lib/harness.js';
 
 // A 1×1 PNG served for the (intercepted) remote image requests: nothing leaves the machine.
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -41,8 +41,14 @@ test('a message body renders sanitized in the sandboxed frame; remote content on
     await login(page, reader);
     assert.deepEqual(await page.$$eval('#message-list td.subject a', (a) => a.map((x) => x.textContent.trim())), ['Spring newsletter', 'Winter newsletter']);
 
+    assert.equal(folderCounts(reader.user).INBOX.unseen, 2);
     await openMessage(page, 'Spring newsletter');
     assert.equal((await page.textContent('#message-subject')).trim(), 'Spring newsletter');
+    // The GET of the page changes nothing; the page's script marks the message read (a
+    // same-origin POST with the CSRF token) and then offers "Mark unread".
+    await eventually(() => folderCounts(reader.user).INBOX.unseen === 1, { message: 'opening marked the message read' });
+    await page.locator('#action-unread').waitFor();
+    assert.equal(await page.locator('#action-read').isVisible(), false, 'no "Mark read" once read');
     const frameElement = page.locator('iframe.message-body');
     const sandbox = await frameElement.getAttribute('sandbox');
     assert.ok(sandbox !== null, 'the body frame is sandboxed');

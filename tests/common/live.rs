@@ -110,6 +110,19 @@ impl SseReader {
         }
     }
 
+    /// Whether the server ends the stream within `wait` (events and keep-alives before the end
+    /// are skipped).
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None) | Err(_)) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Waits for the next event of `kind`, skipping others; panics after `wait`.
     pub async fn expect(&mut self, kind: &str, wait: Duration) -> SseEvent {
         let deadline = tokio::time::Instant::now() + wait;

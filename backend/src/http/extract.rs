@@ -81,8 +81,8 @@ impl FromRequestParts<AppState> for ApiUser {
         if info.exceeded {
             return Err(rate_limited(&info, user.grant.is_token()));
         }
-        let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path().to_string(), |uri| uri.path().to_string());
-        match required_scope(&parts.method, &path) {
+        let uri = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.clone(), |uri| uri.0.clone());
+        match required_scope(&parts.method, uri.path(), uri.query()) {
             Required::Session if user.grant.is_token() => {
                 return Err(AppError::new(
                     axum::http::StatusCode::FORBIDDEN,
@@ -107,14 +107,17 @@ enum Required {
 }
 
 /// The scope a request needs: `mail.send` to send, `mail.read` for every other read,
-/// `mail.write` for every other change; managing tokens needs a login session.
-fn required_scope(method: &Method, path: &str) -> Required {
+/// `mail.write` for every other change (a read that asks to mark a message seen, `markSeen`,
+/// is a change); managing tokens needs a login session.
+fn required_scope(method: &Method, path: &str, query: Option<&str>) -> Required {
     let path = path.trim_end_matches('/');
     if path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/") {
         return Required::Session;
     }
     if *method == Method::GET || *method == Method::HEAD {
-        return Required::Scope(Scope::Read);
+        let marks_seen =
+            url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).any(|(key, value)| key == "markSeen" && value != "false");
+        return Required::Scope(if marks_seen { Scope::Write } else { Scope::Read });
     }
     // Logging out with an API token revokes that token: always allowed.
     if *method == Method::DELETE && path == "/api/v1/session" {
@@ -192,6 +195,9 @@ mod tests {
         let cases = [
             (Method::GET, "/api/v1/mailboxes", Required::Scope(Scope::Read)),
             (Method::GET, "/api/v1/events", Required::Scope(Scope::Read)),
+            (Method::GET, "/api/v1/messages/x?markSeen=false", Required::Scope(Scope::Read)),
+            (Method::GET, "/api/v1/messages/x?markSeen=true", Required::Scope(Scope::Write)),
+            (Method::GET, "/api/v1/messages/x?remoteContent=allow&markSeen", Required::Scope(Scope::Write)),
             (Method::PATCH, "/api/v1/messages/x", Required::Scope(Scope::Write)),
             (Method::POST, "/api/v1/messages/x/move", Required::Scope(Scope::Write)),
             (Method::PUT, "/api/v1/drafts/x", Required::Scope(Scope::Write)),
@@ -203,8 +209,9 @@ mod tests {
             (Method::DELETE, "/api/v1/tokens/x", Required::Session),
             (Method::DELETE, "/api/v1/session", Required::Nothing),
         ];
-        for (method, path, expected) in cases {
-            assert_eq!(required_scope(&method, path), expected, "{method} {path}");
+        for (method, uri, expected) in cases {
+            let (path, query) = uri.split_once('?').map_or((uri, None), |(path, query)| (path, Some(query)));
+            assert_eq!(required_scope(&method, path, query), expected, "{method} {uri}");
         }
     }
 

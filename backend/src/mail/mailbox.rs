@@ -64,6 +64,17 @@ impl MailboxId {
         if path.eq_ignore_ascii_case("INBOX") { Self("INBOX".into()) } else { Self(URL_SAFE_NO_PAD.encode(path.as_bytes())) }
     }
 
+    /// The path an id names, when `raw` is exactly the id of some path (`INBOX` aside); `None`
+    /// for anything else, role aliases included.
+    pub fn path_of(raw: &str) -> Option<String> {
+        if raw.eq_ignore_ascii_case("INBOX") {
+            return Some("INBOX".into());
+        }
+        let path = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
+        // Only the one encoding this type produces names the path.
+        (!path.is_empty() && Self::from_path(&path).0 == raw).then_some(path)
+    }
+
     /// The id as it appears in URLs and JSON.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -88,17 +99,14 @@ pub enum MailboxRef {
 impl MailboxRef {
     /// Parses a mailbox id or role alias from a URL; `None` when it is neither.
     ///
-    /// Role names can never collide with ids: none of them is valid base64url of UTF-8 text.
+    /// Ids come first: some spellings of role names (`SENT`, `JUNK`, any case is accepted) are
+    /// also the ids of real folders (`HCS`, `%CJ`), and those folders must stay reachable. The
+    /// lower-case names the API documents are never ids (none is base64url of UTF-8 text).
     pub fn parse(raw: &str) -> Option<Self> {
-        if raw.eq_ignore_ascii_case("INBOX") {
-            return Some(Self::Path("INBOX".into()));
+        if let Some(path) = MailboxId::path_of(raw) {
+            return Some(Self::Path(path));
         }
-        if let Some(role) = Role::parse(raw) {
-            return Some(Self::Role(role));
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
-        let path = String::from_utf8(bytes).ok()?;
-        (!path.is_empty()).then_some(Self::Path(path))
+        Role::parse(raw).map(Self::Role)
     }
 }
 
@@ -150,8 +158,31 @@ mod tests {
             assert_eq!(parsed, Some(expected));
         }
         assert_eq!(MailboxRef::parse("Sent"), Some(MailboxRef::Role(Role::Sent)));
+        assert_eq!(MailboxRef::parse("TRASH"), Some(MailboxRef::Role(Role::Trash)));
+        assert_eq!(MailboxRef::parse("iNbOx"), Some(MailboxRef::Path("INBOX".into())));
         assert_eq!(MailboxRef::parse("!!"), None);
         assert_eq!(MailboxRef::parse(""), None);
+    }
+
+    #[test]
+    fn folders_whose_ids_spell_a_role_stay_reachable() {
+        // (folder path, its id, which reads as a role name when case is ignored)
+        let cases = [("HCS", "SENT"), ("HCm", "SENt"), ("%CJ", "JUNK"), ("%Cd", "JUNk"), ("\u{1}\u{17}!!Q", "ARchIVE")];
+        for (path, id) in cases {
+            assert_eq!(MailboxId::from_path(path).as_str(), id);
+            assert!(Role::parse(id).is_some(), "{id} spells a role");
+            assert_eq!(MailboxRef::parse(id), Some(MailboxRef::Path(path.into())), "{id}");
+            assert_eq!(MailboxId::path_of(id).as_deref(), Some(path), "{id}");
+        }
+        for role in Role::ALL {
+            assert_eq!(MailboxId::path_of(role.as_str()).is_some(), role == Role::Inbox, "{}", role.as_str());
+        }
+        // Another base64url spelling of a path is not its id ("SEM" is the id of "HC"; "aW5ib3g"
+        // spells "inbox", whose id is INBOX).
+        for other in ["SEN", "aW5ib3g"] {
+            assert_eq!(MailboxId::path_of(other), None, "{other}");
+            assert_eq!(MailboxRef::parse(other), None, "{other}");
+        }
     }
 
     #[test]

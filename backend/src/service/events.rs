@@ -5,6 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, broadcast};
 
@@ -14,6 +15,13 @@ use crate::secret::Credentials;
 
 /// Events kept for replay to clients that reconnect.
 const HISTORY: usize = 512;
+/// Most users' feeds kept at once (each holds up to [`HISTORY`] events).
+pub const MAX_FEEDS: usize = 10_000;
+/// How long the feed of a user nobody listens to is kept, for a client that reconnects with
+/// `Last-Event-ID`; older ones are pruned.
+pub const IDLE_FEED_KEPT: Duration = Duration::from_secs(15 * 60);
+/// Feeds are swept for idle ones at most this often (and whenever the map is full).
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// One event of a user's stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,9 +49,33 @@ pub struct UserFeed {
     /// Wakes the watcher when the last listener leaves, so its connection closes at once.
     pub(super) gone: Notify,
     pub(super) watching: std::sync::atomic::AtomicBool,
+    /// When a listener last came or went.
+    last_active: Mutex<Instant>,
 }
 
 impl UserFeed {
+    fn new(credentials: Credentials, now: Instant) -> Self {
+        UserFeed {
+            sender: broadcast::channel(256).0,
+            history: Mutex::new(VecDeque::new()),
+            next_seq: AtomicU64::new(0),
+            listeners: AtomicUsize::new(0),
+            credentials: Mutex::new(credentials),
+            state: Mutex::new(None),
+            resume_from: Mutex::new(None),
+            gone: Notify::new(),
+            watching: std::sync::atomic::AtomicBool::new(false),
+            last_active: Mutex::new(now),
+        }
+    }
+
+    /// Nobody listens, no watcher runs, and nobody came or went since `cutoff`.
+    fn idle_since(&self, cutoff: Instant) -> bool {
+        self.listeners.load(Ordering::Acquire) == 0
+            && !self.watching.load(Ordering::Acquire)
+            && *self.last_active.lock().expect("feed lock") <= cutoff
+    }
+
     /// Publishes an event to every listener and the history; returns it.
     pub(super) fn publish(&self, kind: &'static str, data: serde_json::Value) -> StreamEvent {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed) + 1;
@@ -84,6 +116,7 @@ pub struct Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
+        *self.feed.last_active.lock().expect("feed lock") = Instant::now();
         if self.feed.listeners.fetch_sub(1, Ordering::AcqRel) == 1 {
             // notify_one keeps the wake-up for a watcher that is not waiting at this instant.
             self.feed.gone.notify_one();
@@ -91,45 +124,78 @@ impl Drop for Subscription {
     }
 }
 
-/// Every user's feed.
-#[derive(Debug, Default)]
+/// Every user's feed: at most `cap` of them; the feeds of users nobody listens to go after
+/// [`IDLE_FEED_KEPT`], or sooner when room is needed.
+#[derive(Debug)]
 pub struct EventHub {
     feeds: Mutex<HashMap<String, Arc<UserFeed>>>,
+    cap: usize,
+    last_sweep: Mutex<Option<Instant>>,
+}
+
+impl Default for EventHub {
+    fn default() -> Self {
+        Self::with_cap(MAX_FEEDS)
+    }
 }
 
 impl EventHub {
+    /// A hub holding at most `cap` feeds.
+    pub fn with_cap(cap: usize) -> Self {
+        Self { feeds: Mutex::new(HashMap::new()), cap, last_sweep: Mutex::new(None) }
+    }
+
+    /// Number of users' feeds held (for tests and metrics).
+    pub fn feeds(&self) -> usize {
+        self.feeds.lock().expect("hub lock").len()
+    }
+
+    /// The feed of `key` with one more listener (counted under the hub's lock, so a sweep never
+    /// drops a feed someone is joining). `None` when the hub is full of feeds in use.
+    fn join(&self, key: String, credentials: &Credentials, now: Instant) -> Option<Arc<UserFeed>> {
+        let mut feeds = self.feeds.lock().expect("hub lock");
+        let mut last_sweep = self.last_sweep.lock().expect("hub lock");
+        let full = feeds.len() >= self.cap && !feeds.contains_key(&key);
+        if full || last_sweep.is_none_or(|at| now.duration_since(at) >= SWEEP_EVERY) {
+            *last_sweep = Some(now);
+            if let Some(cutoff) = now.checked_sub(IDLE_FEED_KEPT) {
+                feeds.retain(|_, feed| !feed.idle_since(cutoff));
+            }
+        }
+        if feeds.len() >= self.cap && !feeds.contains_key(&key) {
+            // Still full: make room by dropping the feed that has been idle longest, if any.
+            let oldest = feeds
+                .iter()
+                .filter(|(_, feed)| feed.idle_since(now))
+                .min_by_key(|(_, feed)| *feed.last_active.lock().expect("feed lock"))
+                .map(|(key, _)| key.clone())?;
+            feeds.remove(&oldest);
+        }
+        let feed = feeds.entry(key).or_insert_with(|| Arc::new(UserFeed::new(credentials.clone(), now))).clone();
+        feed.listeners.fetch_add(1, Ordering::AcqRel);
+        *feed.last_active.lock().expect("feed lock") = now;
+        Some(feed)
+    }
+
     /// Number of users with a running watcher (for tests and metrics).
     pub fn watching(&self) -> usize {
         self.feeds.lock().expect("hub lock").values().filter(|f| f.watching.load(Ordering::Acquire)).count()
+    }
+
+    /// Number of open subscriptions (event streams) of all users together (for tests and metrics).
+    pub fn listeners(&self) -> usize {
+        self.feeds.lock().expect("hub lock").values().map(|f| f.listeners.load(Ordering::Acquire)).sum()
     }
 }
 
 impl Letterbox {
     /// Starts listening to the user's events. With `last_event_id` (from a reconnecting client),
     /// the events it missed are replayed when they are still known, or caught up from the
-    /// server's modification sequences; otherwise the first event is `resync`.
-    pub fn subscribe_events(self: &Arc<Self>, session: &UserSession, last_event_id: Option<&str>) -> Subscription {
-        let feed = {
-            let mut feeds = self.events.feeds.lock().expect("hub lock");
-            feeds
-                .entry(session.username.to_lowercase())
-                .or_insert_with(|| {
-                    Arc::new(UserFeed {
-                        sender: broadcast::channel(256).0,
-                        history: Mutex::new(VecDeque::new()),
-                        next_seq: AtomicU64::new(0),
-                        listeners: AtomicUsize::new(0),
-                        credentials: Mutex::new(session.credentials.clone()),
-                        state: Mutex::new(None),
-                        resume_from: Mutex::new(None),
-                        gone: Notify::new(),
-                        watching: std::sync::atomic::AtomicBool::new(false),
-                    })
-                })
-                .clone()
-        };
+    /// server's modification sequences; otherwise the first event is `resync`. `None` when the
+    /// hub already holds [`MAX_FEEDS`] feeds in use.
+    pub fn subscribe_events(self: &Arc<Self>, session: &UserSession, last_event_id: Option<&str>) -> Option<Subscription> {
+        let feed = self.events.join(session.username.to_lowercase(), &session.credentials, Instant::now())?;
         *feed.credentials.lock().expect("feed lock") = session.credentials.clone();
-        feed.listeners.fetch_add(1, Ordering::AcqRel);
         let receiver = feed.sender.subscribe();
         let mut replay = Vec::new();
         if let Some(last) = last_event_id {
@@ -155,7 +221,7 @@ impl Letterbox {
         if !feed.watching.swap(true, Ordering::AcqRel) {
             super::watch::spawn(self.clone(), feed.clone());
         }
-        Subscription { replay, receiver, feed }
+        Some(Subscription { replay, receiver, feed })
     }
 }
 
@@ -164,5 +230,66 @@ fn parse_event_id(id: &str) -> (Option<StateToken>, Option<u64>) {
     match id.rsplit_once('.') {
         Some((state, seq)) => (StateToken::decode(state), seq.parse().ok()),
         None => (StateToken::decode(id), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn credentials() -> Credentials {
+        Credentials { username: "u".into(), password: Secret::new("pw") }
+    }
+
+    /// What dropping a [`Subscription`] does, at a given time.
+    fn leave(feed: &UserFeed, at: Instant) {
+        *feed.last_active.lock().unwrap() = at;
+        feed.listeners.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    #[test]
+    fn a_full_hub_makes_room_only_by_dropping_idle_feeds() {
+        let hub = EventHub::with_cap(2);
+        let t0 = Instant::now();
+        let a = hub.join("a".into(), &credentials(), t0).expect("room");
+        let b = hub.join("b".into(), &credentials(), t0).expect("room");
+        assert!(hub.join("c".into(), &credentials(), t0).is_none(), "full of feeds in use: a third user waits");
+        let a_again = hub.join("a".into(), &credentials(), t0).expect("a known user still joins");
+        assert!(Arc::ptr_eq(&a, &a_again));
+        assert_eq!((hub.feeds(), hub.listeners()), (2, 3));
+
+        let t1 = t0 + Duration::from_secs(1);
+        leave(&b, t1);
+        hub.join("c".into(), &credentials(), t1).expect("b's idle feed makes room");
+        assert_eq!(hub.feeds(), 2);
+        let b_again = hub.join("b".into(), &credentials(), t1);
+        assert!(b_again.is_none(), "b's feed is gone and a and c are in use");
+
+        // Both idle now, a for longer: a newcomer replaces a.
+        let c = hub.feeds.lock().unwrap()["c"].clone();
+        leave(&a, t1);
+        leave(&a, t1);
+        leave(&c, t1 + Duration::from_secs(1));
+        hub.join("d".into(), &credentials(), t1 + Duration::from_secs(2)).expect("room");
+        let keys: std::collections::BTreeSet<String> = hub.feeds.lock().unwrap().keys().cloned().collect();
+        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["c", "d"]);
+    }
+
+    #[test]
+    fn idle_feeds_are_pruned_after_a_while_but_not_while_watched() {
+        let hub = EventHub::with_cap(100);
+        let t0 = Instant::now();
+        let x = hub.join("x".into(), &credentials(), t0).unwrap();
+        leave(&x, t0);
+        let w = hub.join("w".into(), &credentials(), t0).unwrap();
+        leave(&w, t0);
+        w.watching.store(true, Ordering::Release); // a watcher still closing its connection
+        let y = hub.join("y".into(), &credentials(), t0 + SWEEP_EVERY).unwrap();
+        assert_eq!(hub.feeds(), 3, "idle for a minute: kept for a reconnecting client");
+        hub.join("y".into(), &credentials(), t0 + IDLE_FEED_KEPT + 2 * SWEEP_EVERY).unwrap();
+        let keys: std::collections::BTreeSet<String> = hub.feeds.lock().unwrap().keys().cloned().collect();
+        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["w", "y"], "x was idle too long; w is watched, y listened to");
+        assert_eq!(y.listeners.load(Ordering::Acquire), 2);
     }
 }

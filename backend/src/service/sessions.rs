@@ -129,6 +129,29 @@ impl Letterbox {
         })
     }
 
+    /// Whether the credentials behind an already authenticated `session` still hold: the login
+    /// session is neither logged out nor expired, or the API token is neither revoked nor
+    /// expired. Long-lived responses (the event stream) ask this again and again, since they
+    /// outlive the one check made when they began.
+    pub async fn session_is_current(&self, session: &UserSession) -> Result<bool, ServiceError> {
+        let now = now_unix();
+        if session.expires_at <= now {
+            return Ok(false);
+        }
+        Ok(match &session.grant.token_id {
+            Some(id) => self
+                .store
+                .find_token(id)
+                .await?
+                .is_some_and(|record| record.username == session.username && record.expires_at.is_none_or(|at| at > now)),
+            None => self
+                .store
+                .find_session(&session.session_id)
+                .await?
+                .is_some_and(|record| record.revoked_at.is_none() && record.expires_at > now),
+        })
+    }
+
     /// Ends the session: its token stops working at once and its sealed password is erased.
     pub async fn logout(&self, session: &UserSession) -> Result<(), ServiceError> {
         if let Some(id) = &session.grant.token_id {

@@ -110,7 +110,12 @@ async fn watch_user(letterbox: Arc<Letterbox>, username: String) {
             expires_at: i64::MAX,
             grant: super::tokens::Grant::full(),
         };
-        let mut subscription = letterbox.subscribe_events(&session, None);
+        let Some(mut subscription) = letterbox.subscribe_events(&session, None) else {
+            tracing::warn!(username = %username, "webhooks: the event hub is full; trying again later");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(60));
+            continue;
+        };
         loop {
             match subscription.receiver.recv().await {
                 Ok(event) => {

@@ -102,7 +102,7 @@ pub struct MessageDetail {
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ViewParams {
-    /// Set \Seen (default false).
+    /// Set \Seen (default false); a change, so it needs the scope `mail.write`.
     mark_seen: Option<bool>,
     /// `allow` to keep remote images and styles.
     remote_content: Option<String>,
@@ -170,6 +170,7 @@ pub async fn list_messages(
     responses(
         (status = 200, description = "OK (with an ETag)", body = MessageDetail),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 403, description = "markSeen with a token that lacks mail.write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such message, or a stale id", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_message(

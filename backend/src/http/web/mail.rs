@@ -86,7 +86,10 @@ pub async fn events(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     headers: axum::http::HeaderMap,
-) -> axum::response::sse::Sse<impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>> + use<>> {
+) -> Result<
+    axum::response::sse::Sse<impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>> + use<>>,
+    AppError,
+> {
     crate::http::api::event_stream(&state.letterbox, &user, &headers)
 }
 

@@ -36,8 +36,10 @@ fn human_size(bytes: usize) -> String {
     }
 }
 
-/// `GET /mail/{mailbox}/{message}`: the message beside its folder's list (on phones: alone);
-/// opening marks it read. Remote content loads when asked (`?remote=allow`) or when the sender
+/// `GET /mail/{mailbox}/{message}`: the message beside its folder's list (on phones: alone).
+/// Showing it changes nothing (a cross-site link could ask for it): the page's script marks it
+/// read by a same-origin POST, and without script the page offers "Mark read" (and any action
+/// from the page marks it read too). Remote content loads when asked (`?remote=allow`) or when the sender
 /// is on the user's list.
 pub async fn message_page(
     State(state): State<AppState>,
@@ -47,8 +49,7 @@ pub async fn message_page(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, HtmlError> {
     let id = parse_message_id(&message_id)?;
-    // Open (and mark read) first, so the folder list's unread counts already include this.
-    let view = state.letterbox.get_message(&user, &id, true).await?;
+    let view = state.letterbox.get_message(&user, &id, false).await?;
     let (mailboxes, settings) = tokio::try_join!(state.letterbox.list_mailboxes(&user), state.letterbox.user_settings(&user))?;
     let current = find_mailbox(&mailboxes, &mailbox_id)?;
     if current.role == Some(Role::Drafts) && current.path == id.mailbox {
@@ -81,6 +82,7 @@ pub async fn message_page(
         date_label: t.date_long(&summary.date),
         date_iso: summary.date.clone(),
         flagged: summary.flagged,
+        seen: summary.seen,
         back_encoded: super::mail::encode(&list.back),
         back: list.back.clone(),
         self_href,
@@ -177,6 +179,8 @@ pub async fn message_attachment(
 pub struct ActionForm {
     csrf: Option<String>,
     action: String,
+    /// Set by the message page's form: the message was opened, so it becomes read as well.
+    opened: Option<String>,
     mailbox: Option<String>,
     back: Option<String>,
     #[serde(default)]
@@ -254,6 +258,10 @@ pub async fn message_action(
     let id = parse_message_id(&message_id)?;
     let fallback = format!("/mail/{}", crate::mail::MailboxId::from_path(&id.mailbox));
     let action = resolve_action(&state, &user, &form.action, form.mailbox.as_deref()).await?;
+    if form.opened.is_some() && !matches!(form.action.as_str(), "read" | "unread") {
+        // Read first, so a message moved away from the page arrives read, as it was opened.
+        state.letterbox.update_flags(&user, &id, vec!["\\Seen".to_string()], vec![]).await?;
+    }
     apply(&state, &user, &id, &action).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), &fallback)))
 }

@@ -112,6 +112,8 @@ pub struct MessagePage {
     pub date_iso: String,
     pub date_label: String,
     pub flagged: bool,
+    /// Whether the message has \Seen (else the page offers "Mark read" and its script marks it).
+    pub seen: bool,
     pub back: String,
     /// `back`, encoded for a query string.
     pub back_encoded: String,
