@@ -215,3 +215,24 @@ async fn one_request_exports_a_folder_bigger_than_the_token_rate_limit() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_folders_page_offers_an_export_of_each_folder_to_the_logged_in_user_only() {
+    let server = Server::start().await;
+    let (browser, user) = common::browser_login(&server, "exportweb").await;
+    rig().fill(&user, 3, "INBOX");
+    let page = browser.get(server.url("/folders")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("href=\"/folders/INBOX/export\""), "{page}");
+    assert!(page.contains("href=\"/folders/INBOX/export?format=zip\""), "{page}");
+    let response = browser.get(server.url("/folders/INBOX/export")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), "application/mbox");
+    assert_eq!(split_mboxrd(&response.bytes().await.unwrap()).len(), 3);
+    let response = browser.get(server.url("/folders/INBOX/export?format=zip")).send().await.unwrap();
+    assert_eq!(header(&response, "content-type"), "application/zip");
+    assert!(response.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+    // Without the login cookie: no download.
+    let response = common::browser().get(server.url("/folders/INBOX/export")).send().await.unwrap();
+    assert_ne!(response.status(), 200);
+    assert_ne!(header(&response, "content-type"), "application/mbox");
+}
