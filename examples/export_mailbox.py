@@ -26,6 +26,8 @@ import urllib.request
 import zipfile
 
 ATTEMPTS = 8
+# When the rate limit window said "none left": the next request waits until then.
+resume_at = 0.0
 
 
 def wait_time(headers, attempt):
@@ -40,16 +42,18 @@ def wait_time(headers, attempt):
 def download(base, token, path, params, target):
     """GETs `path` under the API into the file `target`, honouring 429/503 and retrying a broken
     download; returns the response headers. Exits with the problem's detail on other errors."""
+    global resume_at
     url = base.rstrip("/") + path + ("?" + urllib.parse.urlencode(params) if params else "")
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     for attempt in range(ATTEMPTS):
+        time.sleep(max(0.0, resume_at - time.time()))
         try:
             with urllib.request.urlopen(request, timeout=300) as response, open(target, "wb") as file:
                 shutil.copyfileobj(response, file, 1 << 20)
                 headers = response.headers
-            # A proactive pause keeps a script that goes on calling the API out of 429s.
+            # Calls after this one wait for the next window instead of running into 429.
             if headers.get("RateLimit-Remaining") == "0":
-                time.sleep(wait_time(headers, attempt))
+                resume_at = time.time() + wait_time(headers, attempt)
             return headers
         except urllib.error.HTTPError as err:
             if err.code in (429, 503) and attempt + 1 < ATTEMPTS:
