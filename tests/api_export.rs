@@ -236,3 +236,28 @@ async fn the_folders_page_offers_an_export_of_each_folder_to_the_logged_in_user_
     assert_ne!(response.status(), 200);
     assert_ne!(header(&response, "content-type"), "application/mbox");
 }
+
+#[tokio::test]
+async fn an_export_cut_off_by_the_mail_server_ends_in_an_error_not_a_complete_file() {
+    // A rig of its own: this test stops its Dovecot.
+    let rig = common::start_rig("exportcut", &[]);
+    let server = Server::start_on(&rig, |_| {}).await;
+    let client = api_client();
+    let (user, password) = rig.new_user("cut").await;
+    // Far more than the buffers between the export and this reader hold (about 25 MB).
+    rig.fill(&user, 20_000, "INBOX");
+    let session = server.login(&client, &user, &password).await;
+    let mut response = export(&server, &client, &session, "INBOX/export").await;
+    assert_eq!(response.status(), 200);
+    let first = response.chunk().await.expect("a first chunk").expect("not empty");
+    rig.dovecot("stop");
+    let mut received = first.len();
+    let outcome = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => received += chunk.len(),
+            Ok(None) => break Ok(()),
+            Err(err) => break Err(err),
+        }
+    };
+    assert!(outcome.is_err(), "the download ended as if complete after {received} bytes");
+}
