@@ -28,10 +28,11 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    /// `mbox` (also when absent) or `zip`; anything else is invalid input naming `format`.
+    /// `mbox` (also when absent) or `zip`; anything else (also an empty value) is invalid input
+    /// naming `format`.
     pub fn parse(text: Option<&str>) -> Result<Self, ServiceError> {
         match text {
-            None | Some("") | Some("mbox") => Ok(Self::Mbox),
+            None | Some("mbox") => Ok(Self::Mbox),
             Some("zip") => Ok(Self::Zip),
             Some(other) => Err(ServiceError::InvalidInput { field: "format", detail: format!("use mbox or zip, not {other:?}") }),
         }
@@ -202,6 +203,7 @@ mod tests {
         assert_eq!(ExportFormat::parse(None).unwrap(), ExportFormat::Mbox);
         assert_eq!(ExportFormat::parse(Some("zip")).unwrap(), ExportFormat::Zip);
         assert!(ExportFormat::parse(Some("tar")).is_err());
+        assert!(ExportFormat::parse(Some("")).is_err());
         assert_eq!(download_name("INBOX"), "INBOX");
         assert_eq!(download_name("Archive/2024 Q1"), "2024_Q1");
         assert_eq!(download_name("a/\"x\r\n"), "_x__");
