@@ -5,6 +5,7 @@ pub mod compose;
 pub mod drafts;
 mod error;
 pub mod events;
+pub mod export;
 mod idempotency;
 mod identities;
 mod mailboxes;
