@@ -161,11 +161,13 @@ async fn open_raw_and_attachment_are_byte_identical() {
     assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"zahlen.bin\""));
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+    assert_eq!(response.headers()["cache-control"], "private, no-store", "no attachment stays in the browser cache");
     let expected = b"\x00\x01\x02\x03\xff BEYOND ASCII \xc3\xa4\xc3\xb6\xc3\xbc\r\n\x00\x00\x00";
     assert_eq!(response.bytes().await.unwrap().as_ref(), expected.as_slice());
 
     let raw = client.get(server.url(&format!("/api/v1/messages/{id}/raw"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(raw.headers()["content-type"], "message/rfc822");
+    assert_eq!(raw.headers()["cache-control"], "private, no-store", "no source stays in the browser cache");
     assert_eq!(raw.bytes().await.unwrap().as_ref(), original.as_slice(), "raw source identical");
 
     let (_, seen) = get_json(&client, server.url(&format!("/api/v1/messages/{id}?markSeen=true")), &token).await;

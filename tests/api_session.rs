@@ -70,6 +70,39 @@ async fn wrong_password_is_401_problem_and_repeated_failures_are_throttled() {
     assert_problem(&headers, &response.json().await.unwrap(), 429);
 }
 
+/// Lines of the rig's Dovecot log where its auth process refused `user`'s password.
+fn dovecot_refusals(user: &str) -> usize {
+    let log = std::fs::read_to_string(rig().get("RIG_DOVECOT_LOG")).unwrap_or_default();
+    log.lines().filter(|line| line.contains(user) && line.contains("Password mismatch")).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_parallel_wrong_logins_reach_the_imap_server_at_most_five_times() {
+    let server = Server::start().await;
+    let (user, _password) = rig().new_user("parallel").await;
+    let client = api_client();
+    let before = dovecot_refusals(&user);
+    let requests = (0..200).map(|n| {
+        let request = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": format!("guess-{n}")}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused + throttled, 200, "only 401 and 429: {statuses:?}");
+    // Every 401 was a refusal by Dovecot; wait until its log shows them all, then a moment for any straggler.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut at_dovecot = dovecot_refusals(&user) - before;
+    while at_dovecot < refused && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        at_dovecot = dovecot_refusals(&user) - before;
+    }
+    println!("200 parallel wrong logins: {at_dovecot} reached Dovecot (its auth log), {refused} answered 401, {throttled} answered 429");
+    assert!(at_dovecot >= 1 && at_dovecot >= refused, "the log counts what reached the server ({at_dovecot} < {refused})");
+    assert!(at_dovecot <= 5, "{at_dovecot} guesses reached the IMAP server");
+    assert_eq!(throttled, 200 - refused);
+}
+
 #[tokio::test]
 async fn bad_bodies_and_tokens_get_problems() {
     let server = Server::start().await;
@@ -91,28 +124,36 @@ async fn bad_bodies_and_tokens_get_problems() {
     }
 }
 
+/// Words that give away the mail server's network or TLS setup.
+const SERVER_DETAILS: [&str; 6] = ["127.0.0.1", "certificate", "refused", "os error", "TLS", "tls"];
+
 #[tokio::test]
-async fn unreachable_server_and_untrusted_certificate_are_502_naming_the_cause() {
+async fn unreachable_server_and_untrusted_certificate_are_502_with_only_a_request_id_and_the_details_in_the_log() {
+    common::logs::capture();
     let (user, password) = rig().new_user("bad").await;
     let client = api_client();
 
-    // A port nothing listens on.
+    // A port nothing listens on, and the rig's self-signed certificate without LETTERBOX_CA_FILE.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let server = Server::start_tweaked(|c| c.imap.port = closed).await;
-    let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
-    assert_eq!(response.status(), 502);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("connection refused"), "{body}");
-
-    // The rig's self-signed certificate without LETTERBOX_CA_FILE.
-    let server = Server::start_tweaked(|c| {
-        c.ca_file = None;
-    })
-    .await;
-    let response = client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
-    assert_eq!(response.status(), 502);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("certificate not trusted"), "{body}");
+    let cases = [
+        (Server::start_tweaked(|c| c.imap.port = closed).await, closed, "connection refused"),
+        (Server::start_tweaked(|c| c.ca_file = None).await, rig().imap_port(), "certificate not trusted"),
+    ];
+    for (server, port, cause) in &cases {
+        let response =
+            client.post(server.url("/api/v1/session")).json(&json!({"username": user, "password": password})).send().await.unwrap();
+        assert_eq!(response.status(), 502);
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["detail"], format!("the mail server is unavailable; request id {id}"), "{body}");
+        assert_eq!(body["title"], "The mail server is unavailable");
+        let text = body.to_string();
+        for word in SERVER_DETAILS.iter().map(|w| w.to_string()).chain([format!(":{port}")]) {
+            assert!(!text.contains(&word), "{word:?} shown before login: {text}");
+        }
+        let logged = common::logs::lines_with(&id).join("\n");
+        assert!(logged.contains(cause) && logged.contains(&format!("127.0.0.1:{port}")), "the log has the details: {logged}");
+    }
 }
 
 #[tokio::test]
@@ -240,4 +281,31 @@ async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
     assert!(statuses.contains(&200), "the first request is served: {statuses:?}");
     assert!(statuses.contains(&503), "the others are told to come back: {statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_kept_only_when_short_and_plain() {
+    let server = Server::start().await;
+    let client = api_client();
+    let echoed = |id: Option<&'static str>| {
+        let mut request = client.get(server.url("/api/v1/session"));
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            response.headers().get("x-request-id").expect("every answer has a request id").to_str().unwrap().to_string()
+        }
+    };
+    let plain = "proxy-7f3a.b_9";
+    assert_eq!(echoed(Some(plain)).await, plain);
+    let longest: &'static str = "a".repeat(64).leak();
+    assert_eq!(echoed(Some(longest)).await, longest);
+    let too_long: &'static str = "a".repeat(65).leak();
+    for bad in [too_long, "<script>alert(1)</script>", "two words", "id\"q", "a/b?c=d"] {
+        let got = echoed(Some(bad)).await;
+        assert_ne!(got, bad);
+        assert!(got.len() <= 64 && got.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)), "replaced by our own: {got}");
+    }
+    assert!(!echoed(None).await.is_empty());
 }

@@ -39,6 +39,7 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/identities/{id}", "delete"),
         ("/api/v1/contacts", "get"),
         ("/api/v1/mailboxes/{id}/changes", "get"),
+        ("/api/v1/mailboxes/{id}/export", "get"),
         ("/api/v1/events", "get"),
         ("/api/v1/tokens", "get"),
         ("/api/v1/tokens", "post"),

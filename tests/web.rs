@@ -182,3 +182,112 @@ async fn api_docs_page_lists_every_operation_of_the_document() {
         assert_eq!(response.status(), 200, "{stylesheet}");
     }
 }
+
+/// The `set-cookie` header of `response` for cookie `name`.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with(&format!("{name}=")))
+}
+
+fn cookie_value(set_cookie: &str) -> &str {
+    set_cookie.split(';').next().unwrap().split_once('=').unwrap().1
+}
+
+#[tokio::test]
+async fn an_https_public_url_gives_host_prefixed_session_cookies_and_hsts() {
+    let (user, password) = rig().new_user("host").await;
+    let client = common::api_client();
+
+    let plain = Server::start().await;
+    let response = client.get(plain.url("/login")).send().await.unwrap();
+    assert!(response.headers().get("strict-transport-security").is_none(), "no HSTS without an https public URL");
+    assert!(set_cookie(&response, "letterbox_login").is_some());
+
+    let server = Server::start_tweaked(|c| c.public_url = Some("https://mail.example.test/".parse().unwrap())).await;
+    let response = client.get(server.url("/login")).send().await.unwrap();
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000");
+    let nonce = set_cookie(&response, "__Host-letterbox_login").expect("the login cookie is __Host- prefixed");
+    assert!(nonce.contains("Secure") && nonce.contains("Path=/") && !nonce.contains("Domain"), "{nonce}");
+    assert!(set_cookie(&response, "letterbox_login").is_none());
+    let nonce = cookie_value(&nonce).to_string();
+    let csrf = csrf_of(&response.text().await.unwrap());
+
+    // The unprefixed name no longer carries the login form's nonce.
+    let response = client
+        .post(server.url("/login"))
+        .header("cookie", format!("letterbox_login={nonce}"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+
+    let response = client
+        .post(server.url("/login"))
+        .header("cookie", format!("__Host-letterbox_login={nonce}"))
+        .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000");
+    let session = set_cookie(&response, "__Host-letterbox_session").expect("the session cookie is __Host- prefixed");
+    assert!(
+        session.contains("Secure") && session.contains("Path=/") && session.contains("HttpOnly") && !session.contains("Domain"),
+        "{session}"
+    );
+    let token = cookie_value(&session).to_string();
+
+    let inbox = |cookie: String| client.get(server.url("/mail/INBOX")).header("cookie", cookie).send();
+    assert_eq!(inbox(format!("__Host-letterbox_session={token}")).await.unwrap().status(), 200);
+    let response = inbox(format!("letterbox_session={token}")).await.unwrap();
+    assert_eq!(response.status(), 303, "a cookie without the prefix (planted over http or by a subdomain) is not a session");
+    assert_eq!(response.headers()["location"], "/login");
+}
+
+#[tokio::test]
+async fn attachments_and_sources_are_not_kept_in_the_browser_cache() {
+    let server = Server::start().await;
+    let (client, user) = common::browser_login(&server, "nocache").await;
+    let original = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/eml/attachment-crlf.eml")).unwrap();
+    rig().save(&user, "INBOX", &original);
+    let page = client.get(server.url("/mail/INBOX")).send().await.unwrap().text().await.unwrap();
+    let marker = "data-id=\"";
+    let start = page.find(marker).expect("the message is listed") + marker.len();
+    let id: String = page[start..].chars().take_while(|c| *c != '"').collect();
+    for path in [format!("/message/{id}/attachments/2"), format!("/message/{id}/raw")] {
+        let response = client.get(server.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "private, no-store", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_login_page_says_only_that_the_mail_server_is_unavailable_with_a_request_id() {
+    common::logs::capture();
+    let (user, password) = rig().new_user("webbad").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let cases = [
+        (Server::start_tweaked(|c| c.imap.port = closed).await, closed, "connection refused"),
+        (Server::start_tweaked(|c| c.ca_file = None).await, rig().imap_port(), "certificate not trusted"),
+    ];
+    for (server, port, cause) in &cases {
+        let client = browser();
+        let page = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_of(&page);
+        let response = client
+            .post(server.url("/login"))
+            .form(&[("username", user.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 502);
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+        let page = response.text().await.unwrap();
+        assert!(page.contains("The mail server is unavailable.") && page.contains(&id), "generic text and request id {id}: {page}");
+        for word in ["127.0.0.1", "certificate", "refused", "os error", "TLS"].iter().map(|w| w.to_string()).chain([format!(":{port}")]) {
+            assert!(!page.contains(&word), "{word:?} shown before login: {page}");
+        }
+        let logged = common::logs::lines_with(&id).join("\n");
+        assert!(logged.contains(cause) && logged.contains(&format!("127.0.0.1:{port}")), "the log has the details: {logged}");
+    }
+}

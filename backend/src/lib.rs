@@ -23,6 +23,18 @@ use crate::imap::{ImapConnector, ImapPool};
 use crate::service::Letterbox;
 use crate::store::Store;
 
+/// Stack of every runtime thread (async workers and the blocking pool). The IMAP library parses
+/// a BODYSTRUCTURE recursively, a few kilobytes of stack per level of MIME nesting, and a
+/// received mail decides that nesting (Dovecot passes about a hundred levels): with the default
+/// 2 MiB, listing a folder holding one deeply nested mail overflowed the stack and aborted the
+/// whole process. Untouched stack costs only address space.
+pub const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// The multi-threaded runtime Letterbox runs on, with [`THREAD_STACK_BYTES`] per thread.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(THREAD_STACK_BYTES).build()
+}
+
 /// The application as a router, for `serve` and for tests that drive it in-process.
 pub fn app(state: AppState) -> Router {
     http::router(state)
@@ -81,6 +93,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         config,
     };
     let letterbox = Arc::new(letterbox);
+    letterbox.throttle.spawn_pruner();
     letterbox.start_webhooks().await.map_err(|e| StartError::Webhooks(e.to_string()))?;
     Ok(AppState::new(letterbox))
 }

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match letterbox::runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("letterbox: cannot start the async runtime: {err}");

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use letterbox::config::Config;
 
 pub mod live;
+pub mod logs;
 pub mod wait;
 
 /// A running mail rig and what start.sh reported about it.

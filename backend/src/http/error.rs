@@ -202,6 +202,22 @@ impl From<ServiceError> for AppError {
     }
 }
 
+/// A failed login as answered before login: mail server trouble (network, TLS, protocol) is
+/// logged with its details and the server's address, and answered only with a generic "the mail
+/// server is unavailable" and the request id, so nobody learns the network or TLS setup behind
+/// Letterbox. The status stays that of the error (502, 503 or 504); other errors are unchanged.
+pub fn login_failure(err: ServiceError, config: &crate::config::Config, request_id: &str) -> AppError {
+    let ServiceError::MailServer(imap) = &err else { return AppError::from(err) };
+    let server = format!("{}:{}", config.imap.host, config.imap.port);
+    tracing::warn!(request_id, server = %server, error = %imap, "login failed: the mail server is unavailable");
+    AppError { detail: format!("the mail server is unavailable; request id {request_id}"), ..AppError::from(err) }
+}
+
+/// The request id of a request (set by the request-id layer before any handler runs).
+pub fn request_id(headers: &axum::http::HeaderMap) -> &str {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-")
+}
+
 /// A browser-facing result: the same errors, shown as an HTML page.
 #[derive(Debug)]
 pub struct HtmlError(pub AppError);

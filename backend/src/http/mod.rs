@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     let message_body_limit = message_body_limit(state.config());
+    let hsts = headers::hsts(state.config());
     let mut stack = Router::new()
         .merge(api::router(message_body_limit))
         .merge(web::router(message_body_limit))
@@ -70,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(120)));
-    for (name, value) in headers::security_headers() {
+    for (name, value) in headers::security_headers().into_iter().chain(hsts) {
         stack = stack.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     stack.layer(
@@ -78,6 +79,8 @@ pub fn router(state: AppState) -> Router {
             // gzip or brotli as the client accepts; the default predicate leaves event streams,
             // images and tiny bodies alone.
             .layer(tower_http::compression::CompressionLayer::new())
+            // A client's id reaches logs and pages only if it is short and plain.
+            .layer(axum::middleware::map_request(headers::drop_unplain_request_id))
             .layer(SetRequestIdLayer::new(request_id.clone(), headers::RandomRequestId))
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(request_id)),

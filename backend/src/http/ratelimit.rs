@@ -17,6 +17,9 @@ use super::error::AppError;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
+/// At most this many counters (users and API tokens active in the last minute) are kept.
+pub const MAX_WINDOWS: usize = 100_000;
+
 /// Where a request stands against its limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateInfo {
@@ -39,12 +42,27 @@ pub struct RateLimiter {
     per_user: u32,
     per_token: u32,
     windows: Mutex<HashMap<String, Window>>,
+    max_windows: usize,
 }
 
 impl RateLimiter {
     /// Limits per minute for each user and each API token.
     pub fn new(per_user: u32, per_token: u32) -> Self {
-        Self { per_user: per_user.max(1), per_token: per_token.max(1), windows: Mutex::new(HashMap::new()) }
+        Self { per_user: per_user.max(1), per_token: per_token.max(1), windows: Mutex::new(HashMap::new()), max_windows: MAX_WINDOWS }
+    }
+
+    /// Makes room when the map is full: expired windows go, and if live ones still fill more than
+    /// half the cap, the oldest of them too (they were closest to resetting anyway). Pruning down
+    /// to half keeps the scans rare: a full map does not cost a scan per request.
+    fn prune(windows: &mut HashMap<String, Window>, max_windows: usize, now: Instant) {
+        windows.retain(|_, w| now.duration_since(w.started) < WINDOW);
+        let keep = max_windows / 2;
+        if windows.len() > keep {
+            let mut starts: Vec<Instant> = windows.values().map(|w| w.started).collect();
+            let excess = windows.len() - keep;
+            let cutoff = *starts.select_nth_unstable(excess - 1).1;
+            windows.retain(|_, w| w.started > cutoff);
+        }
     }
 
     fn hit(windows: &mut HashMap<String, Window>, key: String, limit: u32, now: Instant) -> RateInfo {
@@ -65,8 +83,9 @@ impl RateLimiter {
     pub fn check(&self, account: &AccountKey, token_id: Option<&str>) -> RateInfo {
         let now = Instant::now();
         let mut windows = self.windows.lock().expect("rate limiter lock");
-        if windows.len() > 10_000 {
-            windows.retain(|_, w| now.duration_since(w.started) < WINDOW);
+        // Two new keys at most per request (user and token).
+        if windows.len() + 2 > self.max_windows {
+            Self::prune(&mut windows, self.max_windows, now);
         }
         let user = Self::hit(&mut windows, format!("user:{}", account.as_str()), self.per_user, now);
         let Some(token_id) = token_id else { return user };
@@ -139,5 +158,17 @@ mod tests {
         // A login the server told apart (different case) is another account with its own window.
         assert!(!limiter.check(&AccountKey::of_login("Alice"), None).exceeded, "Alice is not alice");
         assert!(rate_limited(&first, true).retry_after.is_some());
+    }
+
+    #[test]
+    fn the_map_stays_under_its_cap() {
+        let limiter = RateLimiter { max_windows: 100, ..RateLimiter::new(2, 2) };
+        for n in 0..1_000 {
+            limiter.check(&AccountKey::of_login(&format!("user{n}")), Some(&format!("token{n}")));
+            assert!(limiter.windows.lock().unwrap().len() <= 100, "after {n} users");
+        }
+        // The latest users are still counted.
+        assert!(!limiter.check(&AccountKey::of_login("user999"), None).exceeded);
+        assert!(limiter.check(&AccountKey::of_login("user999"), None).exceeded);
     }
 }

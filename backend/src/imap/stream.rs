@@ -41,19 +41,27 @@ struct SortCapture {
     seen_sort: bool,
     /// The tagged reply went past: everything after it passes through untouched.
     tagged: bool,
+    /// The buffer socket reads land in: allocated on the first read, then reused for every read
+    /// of this capture (a fresh 64 KiB per read was an allocation per few KB of a SORT reply).
+    chunk: Vec<u8>,
 }
 
+/// How much one socket read of a capture takes at most.
+const CHUNK: usize = 64 * 1024;
+
 impl SortCapture {
-    /// Takes complete lines out of `pending`: SORT lines are parsed, others go to `out`.
+    /// Takes complete lines out of `pending`: SORT lines are parsed, others go to `out`. The
+    /// consumed lines leave `pending` in one move at the end, not one move per line.
     fn process(&mut self) {
+        let mut start = 0;
         while !self.tagged {
             let Some(offset) = self.pending[self.scanned..].windows(2).position(|w| w == b"\r\n") else {
-                self.scanned = self.pending.len().saturating_sub(1);
-                return;
+                // The last byte may be the CR of a CRLF split across reads.
+                self.scanned = self.pending.len().saturating_sub(1).max(start);
+                break;
             };
             let end = self.scanned + offset + 2;
-            let line: Vec<u8> = self.pending.drain(..end).collect();
-            self.scanned = 0;
+            let line = &self.pending[start..end];
             if let Some(rest) = line.strip_prefix(b"* SORT") {
                 self.seen_sort = true;
                 let text = String::from_utf8_lossy(rest);
@@ -61,11 +69,55 @@ impl SortCapture {
                 self.out.extend_from_slice(b"* SORT\r\n");
             } else {
                 self.tagged = !line.starts_with(b"* ") && !line.starts_with(b"+ ");
-                self.out.extend_from_slice(&line);
+                self.out.extend_from_slice(line);
             }
+            start = end;
+            self.scanned = end;
         }
-        // After the tagged reply nothing is ours to interpret.
-        self.out.append(&mut self.pending);
+        self.pending.drain(..start);
+        self.scanned -= start;
+        if self.tagged {
+            // After the tagged reply nothing is ours to interpret.
+            self.out.append(&mut self.pending);
+            self.scanned = 0;
+        }
+    }
+
+    /// Serves one read through the capture: lines already processed first, else one read of
+    /// the transport (through the reused `chunk`) and processing it.
+    fn poll_read_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        mut read_transport: impl FnMut(&mut Context<'_>, &mut ReadBuf<'_>) -> Poll<io::Result<()>>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            if self.out_pos < self.out.len() {
+                hand_on(&self.out, &mut self.out_pos, buf);
+                if self.out_pos == self.out.len() {
+                    self.out.clear();
+                    self.out_pos = 0;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if self.chunk.is_empty() {
+                self.chunk = vec![0u8; CHUNK];
+            }
+            let mut read = ReadBuf::new(&mut self.chunk);
+            std::task::ready!(read_transport(cx, &mut read))?;
+            let filled = read.filled().len();
+            if filled == 0 {
+                // End of stream: hand on whatever is left, then the EOF itself.
+                self.tagged = true;
+                self.process();
+                if self.out.is_empty() {
+                    return Poll::Ready(Ok(()));
+                }
+                continue;
+            }
+            self.pending.extend_from_slice(&self.chunk[..filled]);
+            self.process();
+        }
     }
 }
 
@@ -108,10 +160,14 @@ impl MailStream {
     }
 
     fn poll_transport(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        match &mut self.transport {
-            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
+        poll_transport(&mut self.transport, cx, buf)
+    }
+}
+
+fn poll_transport(transport: &mut Transport, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    match transport {
+        Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
+        Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
     }
 }
 
@@ -137,35 +193,9 @@ impl AsyncRead for MailStream {
             hand_on(&this.leftover, &mut this.leftover_pos, buf);
             return Poll::Ready(Ok(()));
         }
-        if this.capture.is_none() {
-            return this.poll_transport(cx, buf);
-        }
-        loop {
-            let capture = this.capture.as_mut().expect("capturing");
-            if capture.out_pos < capture.out.len() {
-                hand_on(&capture.out, &mut capture.out_pos, buf);
-                if capture.out_pos == capture.out.len() {
-                    capture.out.clear();
-                    capture.out_pos = 0;
-                }
-                return Poll::Ready(Ok(()));
-            }
-            let mut chunk = vec![0u8; 64 * 1024];
-            let mut read = ReadBuf::new(&mut chunk);
-            std::task::ready!(this.poll_transport(cx, &mut read))?;
-            let filled = read.filled().len();
-            let capture = this.capture.as_mut().expect("capturing");
-            if filled == 0 {
-                // End of stream: hand on whatever is left, then the EOF itself.
-                capture.tagged = true;
-                capture.process();
-                if capture.out.is_empty() {
-                    return Poll::Ready(Ok(()));
-                }
-                continue;
-            }
-            capture.pending.extend_from_slice(&chunk[..filled]);
-            capture.process();
+        match &mut this.capture {
+            None => this.poll_transport(cx, buf),
+            Some(capture) => capture.poll_read_with(cx, buf, |cx, read| poll_transport(&mut this.transport, cx, read)),
         }
     }
 }
@@ -226,6 +256,38 @@ mod tests {
             assert_eq!(capture.uids, uids, "{chunks:?}");
             assert_eq!(String::from_utf8_lossy(&handed), String::from_utf8_lossy(handed_on), "{chunks:?}");
         }
+    }
+
+    /// Every transport read of a capture lands in the same 64 KiB buffer: a read sees the bytes
+    /// the previous read left in it (a fresh buffer per read would be all zeros).
+    #[test]
+    fn reads_reuse_one_buffer() {
+        let line = format!("* SORT {}\r\n", (1..=20_000).map(|n: u32| n.to_string()).collect::<Vec<_>>().join(" "));
+        let reply = format!("{line}A1 OK done\r\n");
+        let mut chunks = reply.as_bytes().chunks(1000).collect::<std::collections::VecDeque<_>>();
+        let (mut capture, mut previous, mut reads) = (SortCapture::default(), Vec::<u8>::new(), 0);
+        let mut read_transport = |_: &mut Context<'_>, read: &mut ReadBuf<'_>| {
+            assert_eq!(read.capacity(), CHUNK);
+            assert!(read.initialize_unfilled()[..previous.len()] == previous[..], "read {reads} got a fresh buffer");
+            let chunk = chunks.pop_front().unwrap_or_default();
+            read.put_slice(chunk);
+            previous = chunk.to_vec();
+            reads += 1;
+            Poll::Ready(Ok(()))
+        };
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let (mut handed, mut space) = (Vec::new(), vec![0u8; 16]);
+        loop {
+            let mut buf = ReadBuf::new(&mut space);
+            assert!(capture.poll_read_with(&mut cx, &mut buf, &mut read_transport).is_ready());
+            if buf.filled().is_empty() {
+                break;
+            }
+            handed.extend_from_slice(buf.filled());
+        }
+        assert!(reads > 100, "{reads} reads");
+        assert_eq!(capture.uids.len(), 20_000);
+        assert_eq!(handed, b"* SORT\r\nA1 OK done\r\n");
     }
 
     #[test]

@@ -2,9 +2,11 @@
 
 pub mod compose;
 mod mailbox;
+pub mod mbox;
 mod message;
 pub mod parse;
 pub mod sanitize;
+pub mod zipstream;
 
 pub use mailbox::{Mailbox, MailboxId, MailboxRef, Role};
 pub use message::{AttachmentInfo, EmailAddress, Flags, MessageId, MessageSummary, SortKey, SortOrder};

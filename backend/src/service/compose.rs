@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Letterbox, ServiceError, UserSession, now_unix};
 use crate::mail::compose::{
-    BuildOptions, ComposeError, Composition, OutgoingAttachment, ReplyAction, ReplyContext, build_message, new_message_id, prefill,
-    render_markdown, validate, validate_draft,
+    BuildOptions, ComposeError, Composition, OutgoingAttachment, ReplyAction, ReplyContext, ReplyPrefill, build_message, new_message_id,
+    prefill, render_markdown, validate, validate_draft,
 };
 use crate::mail::parse::{ParsedMessage, parse_message, part_content};
 use crate::mail::{EmailAddress, MessageId, Role};
@@ -116,8 +116,7 @@ impl Letterbox {
     pub async fn reply_prefill(&self, session: &UserSession, reference: &Reference) -> Result<ReplyStart, ServiceError> {
         let (_, original) = self.reference_original(session, &reference.id).await?;
         let own = self.own_addresses(session).await?;
-        let filled =
-            prefill(&ReplyContext { original: &original, own_addresses: &own, action: reference.action, utc_offset: time::UtcOffset::UTC });
+        let (original, filled) = prefill_off_thread(original, own, reference.action).await?;
         let forwarded = if reference.action == ReplyAction::Forward {
             original
                 .attachments
@@ -160,12 +159,7 @@ impl Letterbox {
         if let Some(reference) = &request.reference {
             let (raw, original) = self.reference_original(session, &reference.id).await?;
             let own = self.own_addresses(session).await?;
-            let filled = prefill(&ReplyContext {
-                original: &original,
-                own_addresses: &own,
-                action: reference.action,
-                utc_offset: time::UtcOffset::UTC,
-            });
+            let (original, filled) = prefill_off_thread(original, own, reference.action).await?;
             let no_recipients = composition.to.is_empty() && composition.cc.is_empty() && composition.bcc.is_empty();
             if no_recipients && reference.action != ReplyAction::Forward {
                 composition.to = filled.to;
@@ -286,10 +280,13 @@ impl Letterbox {
     /// The referenced original, raw and parsed; an id that does not resolve → 422 on `reference.id`.
     async fn reference_original(&self, session: &UserSession, id: &MessageId) -> Result<(Vec<u8>, ParsedMessage), ServiceError> {
         match self.raw_message(session, id).await {
-            Ok(raw) => {
+            // Parsing a hostile mail (thousands of parts, megabytes of lines) is CPU work: off the async threads.
+            Ok(raw) => tokio::task::spawn_blocking(move || {
                 let parsed = parse_message(&raw);
-                Ok((raw, parsed))
-            }
+                (raw, parsed)
+            })
+            .await
+            .map_err(|err| ServiceError::Internal(format!("parsing the original failed: {err}"))),
             Err(ServiceError::NotFound(detail) | ServiceError::StaleId(detail)) => Err(unprocessable("reference.id", &detail)),
             Err(other) => Err(other),
         }
@@ -367,4 +364,20 @@ fn safe_file_stem(subject: &str) -> String {
 
 fn unprocessable(field: &str, detail: &str) -> ServiceError {
     ServiceError::Unprocessable { field: field.to_string(), detail: detail.to_string() }
+}
+
+/// The reply or forward prefill of `original`, computed on the blocking pool: flattening a hostile
+/// HTML-only original is CPU work that must not stall the async threads serving other requests.
+/// Hands `original` back for the caller's further use.
+async fn prefill_off_thread(
+    original: ParsedMessage,
+    own: Vec<String>,
+    action: ReplyAction,
+) -> Result<(ParsedMessage, ReplyPrefill), ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        let filled = prefill(&ReplyContext { original: &original, own_addresses: &own, action, utc_offset: time::UtcOffset::UTC });
+        (original, filled)
+    })
+    .await
+    .map_err(|err| ServiceError::Internal(format!("quoting the original failed: {err}")))
 }

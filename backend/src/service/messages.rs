@@ -308,12 +308,16 @@ impl Letterbox {
         if mark_seen {
             flags.seen = true;
         }
-        let parsed = parse_message(&raw);
+        // Parsing a hostile mail (thousands of parts, megabytes of lines) is CPU work: off the async threads.
+        let size = raw.len() as u32;
+        let parsed = tokio::task::spawn_blocking(move || parse_message(&raw))
+            .await
+            .map_err(|err| ServiceError::Internal(format!("parsing the message failed: {err}")))?;
         let fetched = FetchedSummary {
             uid,
             flags,
             received_at,
-            size: raw.len() as u32,
+            size,
             headers: parsed.headers.clone(),
             has_attachments: parsed.attachments.iter().any(|a| a.disposition == "attachment"),
         };

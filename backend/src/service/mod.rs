@@ -6,6 +6,7 @@ pub mod compose;
 pub mod drafts;
 mod error;
 pub mod events;
+pub mod export;
 mod idempotency;
 mod identities;
 mod mailboxes;

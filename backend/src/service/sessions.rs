@@ -54,19 +54,26 @@ impl Letterbox {
         if request.password.expose().is_empty() || request.password.expose().len() > 1024 {
             return Err(ServiceError::InvalidInput { field: "password", detail: "give your mail account's password".into() });
         }
-        self.throttle.check(request.client_ip, &username).map_err(|retry_after| ServiceError::Throttled { retry_after })?;
+        // Counted before the IMAP round trip, so parallel guesses cannot all slip past the check.
+        let attempt = self.throttle.begin(request.client_ip, &username).map_err(|retry_after| ServiceError::Throttled { retry_after })?;
 
         let credentials = Credentials { username: username.clone(), password: request.password };
         let connection = match self.pool.connector().connect(&credentials).await {
             Ok(connection) => connection,
             Err(ImapError::AuthFailed) => {
-                self.throttle.record_failure(request.client_ip, &username);
+                attempt.failed();
                 tracing::info!(username = %username, ip = %request.client_ip, "login refused by the IMAP server");
                 return Err(ServiceError::Unauthorized("wrong username or password".into()));
             }
-            Err(other) => return Err(ServiceError::MailServer(other)),
+            Err(other) => {
+                // Credentials go out only after TCP and TLS: those failures tested no password.
+                if matches!(other, ImapError::Connect(_) | ImapError::Tls(_) | ImapError::Insecure(_)) {
+                    attempt.not_made();
+                }
+                return Err(ServiceError::MailServer(other));
+            }
         };
-        self.throttle.record_success(&username);
+        attempt.succeeded();
         self.pool.adopt(&credentials, connection);
 
         let session_id = random_id();

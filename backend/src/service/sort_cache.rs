@@ -21,9 +21,15 @@ struct Entry {
     last_used: u64,
 }
 
-/// Sorted UID lists by key, evicting the least recently used beyond a byte budget.
+/// At most this many lists are kept, however small: the keys carry client search text, and
+/// finding the least recently used entry is a scan of them all.
+pub const MAX_ENTRIES: usize = 4096;
+
+/// Sorted UID lists by key, evicting the least recently used beyond a byte budget or
+/// [`MAX_ENTRIES`] lists.
 pub struct SortCache {
     budget_bytes: usize,
+    max_entries: usize,
     inner: Mutex<(HashMap<SortKey, Entry>, usize, u64)>,
 }
 
@@ -40,7 +46,7 @@ fn cost(key: &SortKey, uids: &[u32]) -> usize {
 impl SortCache {
     /// A cache holding at most about `budget_bytes` of UID lists.
     pub fn new(budget_bytes: usize) -> Self {
-        Self { budget_bytes, inner: Mutex::new((HashMap::new(), 0, 0)) }
+        Self { budget_bytes, max_entries: MAX_ENTRIES, inner: Mutex::new((HashMap::new(), 0, 0)) }
     }
 
     /// The cached list when it was computed for exactly this mailbox `state`. Lists that depend
@@ -77,7 +83,7 @@ impl SortCache {
         if let Some(old) = guard.0.remove(&key) {
             guard.1 -= cost(&key, &old.uids);
         }
-        while guard.1 + size > self.budget_bytes {
+        while guard.1 + size > self.budget_bytes || guard.0.len() >= self.max_entries {
             let Some(oldest) = guard.0.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| k.clone()) else { break };
             if let Some(evicted) = guard.0.remove(&oldest) {
                 guard.1 -= cost(&oldest, &evicted.uids);
@@ -125,5 +131,16 @@ mod tests {
         assert!(cache.get(&key("B"), &state(1, 1, None), false).is_none(), "B was least recently used");
         assert!(cache.get(&key("A"), &state(1, 1, None), false).is_some());
         assert!(cache.get(&key("C"), &state(1, 1, None), false).is_some());
+    }
+
+    #[test]
+    fn keeps_at_most_max_entries_lists() {
+        let cache = SortCache { max_entries: 3, ..SortCache::new(1 << 20) };
+        for n in 0..10 {
+            cache.put(key(&format!("F{n}")), state(1, 1, None), Arc::new(vec![1]));
+        }
+        assert_eq!(cache.inner.lock().unwrap().0.len(), 3);
+        assert!(cache.get(&key("F9"), &state(1, 1, None), false).is_some(), "the latest is kept");
+        assert!(cache.get(&key("F0"), &state(1, 1, None), false).is_none(), "the oldest went");
     }
 }

@@ -28,6 +28,9 @@ pub fn refused_address(ip: IpAddr) -> Option<&'static str> {
                 let v4 = Ipv4Addr::from(((segments[6] as u32) << 16) | segments[7] as u32);
                 return refused_v4(v4).map(|_| "an IPv4-compatible IPv6 form of a non-public address");
             }
+            if let Some(reason) = refused_embedded_v4(&segments) {
+                return Some(reason);
+            }
             if v6.is_loopback() {
                 Some("loopback")
             } else if v6.is_unspecified() {
@@ -46,6 +49,24 @@ pub fn refused_address(ip: IpAddr) -> Option<&'static str> {
                 None
             }
         }
+    }
+}
+
+/// Refuses IPv6 forms that a translator or tunnel turns into an IPv4 address when that IPv4
+/// address is not public: NAT64 (64:ff9b::/96, the last 32 bits), 6to4 (2002::/16, bits 16..48)
+/// and Teredo (2001::/32, the server at bits 32..64 and the client as the last 32 bits XOR
+/// 0xffffffff). Local-use NAT64 (64:ff9b:1::/48) is refused whole: its prefix length and where it
+/// leads are the local network's choice, so no embedded address can be read from it reliably.
+fn refused_embedded_v4(segments: &[u16; 8]) -> Option<&'static str> {
+    let v4 = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
+    match segments {
+        [0x64, 0xff9b, 0, 0, 0, 0, high, low] => refused_v4(v4(*high, *low)).map(|_| "a NAT64 form of a non-public address"),
+        [0x64, 0xff9b, 1, ..] => Some("local-use NAT64 (64:ff9b:1::/48)"),
+        [0x2002, high, low, ..] => refused_v4(v4(*high, *low)).map(|_| "a 6to4 form of a non-public address"),
+        [0x2001, 0, server_high, server_low, _, _, high, low] => refused_v4(v4(*server_high, *server_low))
+            .or_else(|| refused_v4(v4(!*high, !*low)))
+            .map(|_| "a Teredo form of a non-public address"),
+        _ => None,
     }
 }
 
@@ -257,6 +278,28 @@ mod tests {
             ("::ffff:8.8.8.8", true),
             ("::127.0.0.1", false),
             ("::10.0.0.1", false),
+            // NAT64 (64:ff9b::/96): the last 32 bits.
+            ("64:ff9b::7f00:1", false),
+            ("64:ff9b::10.1.2.3", false),
+            ("64:ff9b::a9fe:a9fe", false),
+            ("64:ff9b::192.168.0.1", false),
+            ("64:ff9b::8.8.8.8", true),
+            // Local-use NAT64 (64:ff9b:1::/48): refused whole, even around a public address.
+            ("64:ff9b:1::a00:1", false),
+            ("64:ff9b:1::808:808", false),
+            ("64:ff9b:1:ffff::1", false),
+            // 6to4 (2002::/16): bits 16..48.
+            ("2002:7f00:1::", false),
+            ("2002:a00:1::1", false),
+            ("2002:c0a8:101:1::5", false),
+            ("2002:a9fe:a9fe::", false),
+            ("2002:808:808::1", true),
+            // Teredo (2001::/32): the client is the last 32 bits inverted; the server at bits 32..64.
+            ("2001:0:808:808::80ff:fffe", false),    // client 127.0.0.1
+            ("2001:0:808:808:0:0:f5ff:fffe", false), // client 10.0.0.1
+            ("2001:0:808:808::3f57:fefe", false),    // client 192.168.1.1
+            ("2001:0:a00:1::f7f7:f7f7", false),      // server 10.0.0.1, client 8.8.8.8
+            ("2001:0:808:808::f7f7:f7f7", true),     // server and client 8.8.8.8
         ];
         for (ip, public) in cases {
             let got = refused_address(ip.parse().unwrap());

@@ -229,6 +229,7 @@ pub async fn raw_message(
         [
             (header::CONTENT_TYPE, "message/rfc822".to_string()),
             (header::CONTENT_DISPOSITION, content_disposition("attachment", &format!("message-{}.eml", id.uid))),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         Body::from(raw),
     )
@@ -286,7 +287,8 @@ pub(crate) fn attachment_response(part: crate::mail::parse::PartContent, inline:
             (header::CONTENT_DISPOSITION, content_disposition(if safe_inline { "inline" } else { "attachment" }, &filename)),
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox".to_string()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+            // Nothing of a mailbox stays in the browser's cache after logout.
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         Body::from(part.bytes),
     )

@@ -4,12 +4,14 @@
 mod compose;
 mod compose_body;
 mod events;
+mod export;
 mod identities;
 mod mailboxes;
 mod message_actions;
 mod messages;
 
 pub(crate) use events::event_stream;
+pub(crate) use export::export_response;
 pub(crate) use messages::{attachment_response, list_request, messages_params};
 mod session;
 mod sync;
@@ -55,6 +57,7 @@ fn documented_routes(message_body_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
         .routes(routes!(mailboxes::get_mailbox, mailboxes::rename_mailbox, mailboxes::delete_mailbox))
         .routes(routes!(messages::list_messages))
+        .routes(routes!(export::export_mailbox))
         .routes(routes!(sync::mailbox_changes))
         .routes(routes!(events::events))
         .routes(routes!(messages::search_all))

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::AppState;
-use crate::http::error::{AppError, Problem};
+use crate::http::error::{AppError, Problem, login_failure, request_id};
 use crate::http::extract::{ApiJson, ApiUser, ClientInfo};
 use crate::secret::Secret;
 use crate::service::LoginRequest;
@@ -88,7 +88,7 @@ pub(crate) fn rfc3339(unix: i64) -> String {
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed logins (see Retry-After)", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Mail server unreachable or TLS failure", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Mail server unreachable or TLS failure (details only in the log, under the request id the detail names)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_session(
     State(state): State<AppState>,
@@ -100,7 +100,8 @@ pub async fn create_session(
     let login = state
         .letterbox
         .login(LoginRequest { username: body.username, password: Secret::new(body.password.0), client_ip: client.ip, user_agent })
-        .await?;
+        .await
+        .map_err(|err| login_failure(err, state.config(), request_id(&headers)))?;
     let created = SessionCreated {
         access_token: login.token.expose().to_string(),
         token_type: "Bearer",

@@ -7,11 +7,11 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::i18n::{LANG_COOKIE, Tr};
-use super::session::{LOGIN_NONCE_COOKIE, SESSION_COOKIE, WebForm, WebUser, check_session_csrf, cookie, removal};
+use super::session::{LOGIN_NONCE_COOKIE, SESSION_COOKIE, WebForm, WebUser, check_session_csrf, cookie, cookie_value, removal};
 use super::templates::LoginPage;
 use crate::auth::random_id;
 use crate::http::AppState;
-use crate::http::error::{AppError, HtmlError};
+use crate::http::error::{AppError, HtmlError, login_failure, request_id};
 use crate::http::extract::ClientInfo;
 use crate::secret::Secret;
 use crate::service::{LoginRequest, ServiceError};
@@ -53,8 +53,8 @@ fn render_login(
 
 /// `GET /login`: the form, or straight to the mail when already logged in.
 pub async fn login_form(State(state): State<AppState>, client: ClientInfo, t: Tr, jar: CookieJar) -> Result<Response, HtmlError> {
-    if let Some(token) = jar.get(SESSION_COOKIE)
-        && state.letterbox.authenticate(token.value()).await.is_ok()
+    if let Some(token) = cookie_value(&jar, &state, &client, SESSION_COOKIE)
+        && state.letterbox.authenticate(token).await.is_ok()
     {
         return Ok(Redirect::to("/mail/INBOX").into_response());
     }
@@ -70,7 +70,7 @@ pub async fn login_submit(
     jar: CookieJar,
     WebForm(form): WebForm<LoginForm>,
 ) -> Result<Response, HtmlError> {
-    let nonce = jar.get(LOGIN_NONCE_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let nonce = cookie_value(&jar, &state, &client, LOGIN_NONCE_COOKIE).unwrap_or_default().to_string();
     if nonce.is_empty() || !state.letterbox.csrf.verify(&format!("login:{nonce}"), &form.csrf) {
         return Err(HtmlError(AppError::csrf()));
     }
@@ -92,12 +92,13 @@ pub async fn login_submit(
             Ok((jar, Redirect::to("/mail/INBOX")).into_response())
         }
         Err(err) => {
-            let error = AppError::from(err);
+            let error = login_failure(err, state.config(), request_id(&headers));
             let message = match error.status {
                 StatusCode::UNAUTHORIZED => t.t("login-wrong"),
                 StatusCode::TOO_MANY_REQUESTS => t.t1("login-throttled", "seconds", error.retry_after.unwrap_or(60)),
                 StatusCode::BAD_REQUEST => t.t1("login-check-input", "detail", &error.detail),
-                _ => t.t1("login-unreachable", "detail", &error.detail),
+                // Never the mail server's details before login: they are in the log under this id.
+                _ => t.t1("login-unreachable", "request", request_id(&headers)),
             };
             let mut response = render_login(&state, t, &client, jar, error.status, &form.username, Some(&message))?;
             if let Some(seconds) = error.retry_after {

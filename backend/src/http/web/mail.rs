@@ -7,7 +7,7 @@ use axum_extra::extract::cookie::CookieJar;
 
 use super::i18n::Tr;
 use super::list::{ListQuery, list_view};
-use super::session::{SESSION_COOKIE, WebUser, session_csrf};
+use super::session::{SESSION_COOKIE, WebUser, cookie_value, session_csrf};
 use super::templates::{Chrome, FolderView, MailPage};
 use crate::http::AppState;
 use crate::http::error::{AppError, HtmlError};
@@ -16,8 +16,8 @@ use crate::service::settings::UserSettings;
 use crate::service::{ServiceError, UserSession};
 
 /// `GET /`: the inbox when logged in, else the login form.
-pub async fn home(jar: CookieJar) -> Redirect {
-    if jar.get(SESSION_COOKIE).is_some() { Redirect::to("/mail/INBOX") } else { Redirect::to("/login") }
+pub async fn home(State(state): State<AppState>, client: crate::http::extract::ClientInfo, jar: CookieJar) -> Redirect {
+    if cookie_value(&jar, &state, &client, SESSION_COOKIE).is_some() { Redirect::to("/mail/INBOX") } else { Redirect::to("/login") }
 }
 
 /// Finds the mailbox a URL names, among the listed ones.

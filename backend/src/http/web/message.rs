@@ -158,7 +158,8 @@ pub async fn message_raw(
 ) -> Result<Response, HtmlError> {
     let id = parse_message_id(&message_id)?;
     let raw = state.letterbox.raw_message(&user, &id).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], String::from_utf8_lossy(&raw).into_owned()).into_response())
+    let headers = [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "private, no-store")];
+    Ok((headers, String::from_utf8_lossy(&raw).into_owned()).into_response())
 }
 
 /// `GET /message/{id}/attachments/{part}`: a download (images and PDFs inline on request).

@@ -3,6 +3,7 @@
 mod api_docs;
 mod assets;
 mod compose;
+mod export;
 mod folders;
 pub mod i18n;
 mod identities;
@@ -48,6 +49,7 @@ pub fn router(message_body_limit: usize) -> Router<AppState> {
         .route("/settings/identities/{id}/delete", get(identities::identity_delete_page).post(identities::identity_delete))
         .route("/folders", get(folders::folders_page).post(folders::folder_create))
         .route("/folders/{id}/rename", post(folders::folder_rename))
+        .route("/folders/{id}/export", get(export::folder_export))
         .route("/folders/{id}/delete", get(folders::folder_delete_page).post(folders::folder_delete))
         .route("/events", get(mail::events))
         .route("/static/{file}", get(assets::static_file))

@@ -18,14 +18,37 @@ pub const LOGIN_NONCE_COOKIE: &str = "letterbox_login";
 
 /// Builds a cookie with the flags every Letterbox cookie has: HttpOnly, SameSite=Lax, and
 /// Secure when users reach Letterbox over https (the public URL says so, or a trusted proxy).
+/// The session and login cookies are then named with `__Host-` (see [`cookie_name`]).
 pub fn cookie(state: &AppState, client: &ClientInfo, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
-    Cookie::build((name, value))
+    Cookie::build((cookie_name(state, client, name), value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.config().secure_cookies() || client.https)
+        .secure(secure(state, client))
         .max_age(max_age)
         .build()
+}
+
+fn secure(state: &AppState, client: &ClientInfo) -> bool {
+    state.config().secure_cookies() || client.https
+}
+
+/// The name a cookie has for this client: the session and login cookies get the `__Host-`
+/// prefix when they are Secure and Letterbox is at the root of its origin, so the browser takes
+/// them only from this exact host over https (no cookie planted by a sibling subdomain or over
+/// http can stand in for them). Other cookies keep their name.
+pub fn cookie_name(state: &AppState, client: &ClientInfo, name: &'static str) -> &'static str {
+    let at_root = state.config().public_url.as_ref().is_none_or(|url| url.path() == "/");
+    match name {
+        SESSION_COOKIE if secure(state, client) && at_root => "__Host-letterbox_session",
+        LOGIN_NONCE_COOKIE if secure(state, client) && at_root => "__Host-letterbox_login",
+        other => other,
+    }
+}
+
+/// The value of cookie `name` as this client's cookies are named (see [`cookie_name`]).
+pub fn cookie_value<'a>(jar: &'a CookieJar, state: &AppState, client: &ClientInfo, name: &'static str) -> Option<&'a str> {
+    jar.get(cookie_name(state, client, name)).map(Cookie::value)
 }
 
 /// A cookie that deletes `name`.
@@ -42,13 +65,13 @@ impl FromRequestParts<AppState> for WebUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        let client = ClientInfo::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Some(token) = cookie_value(&jar, state, &client, SESSION_COOKIE).map(str::to_string) else {
             return Err(Redirect::to("/login").into_response());
         };
         match state.letterbox.authenticate(&token).await {
             Ok(user) => Ok(WebUser(user)),
             Err(ServiceError::Unauthorized(_)) => {
-                let client = ClientInfo::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
                 Err((jar.add(removal(state, &client, SESSION_COOKIE)), Redirect::to("/login")).into_response())
             }
             Err(other) => Err(HtmlError::from(other).into_response()),

@@ -94,15 +94,17 @@ pub(super) fn html_to_text(html: &str) -> String {
             rest = after.find("-->").map_or("", |end| &after[end + 3..]);
             continue;
         }
-        let end = rest.find('>').map_or(rest.len(), |end| end + 1);
-        let tag = &rest[1..end.saturating_sub(1).max(1)];
-        rest = &rest[end..];
+        // An unclosed tag runs to the end (cutting off its last byte could split a character).
+        let (tag, after) = match rest.find('>') {
+            Some(close) => (&rest[1..close], &rest[close + 1..]),
+            None => (&rest[1..], ""),
+        };
+        rest = after;
         let closing = tag.starts_with('/');
         let name: String =
             tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
         if !closing && INVISIBLE.contains(&name.as_str()) {
-            let close = format!("</{name}");
-            rest = rest.to_ascii_lowercase().find(&close).map_or("", |at| &rest[at..]);
+            rest = find_close(rest, &name).map_or("", |at| &rest[at..]);
         } else if name == "br" {
             out.push('\n');
         } else if PARAGRAPHS.contains(&name.as_str()) {
@@ -125,9 +127,26 @@ pub(super) fn html_to_text(html: &str) -> String {
     text.trim().to_string()
 }
 
+/// Where the first `</name` (any case) starts in `rest`. Searched in place, so the cost is the
+/// distance to the match, which the caller then skips: a hostile mail of 100k `<style>` tags stays
+/// linear (lowercasing the rest of the document per tag made it quadratic).
+fn find_close(rest: &str, name: &str) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    let mut from = 0;
+    while let Some(at) = rest[from..].find("</").map(|at| from + at) {
+        let candidate = &bytes[at + 2..];
+        if candidate.len() >= name.len() && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
+}
+
 /// Ends the text with (at least) `breaks` line breaks, unless nothing has been written yet.
 fn end_line(out: &mut String, breaks: usize) {
-    let trailing = out.len() - out.trim_end_matches('\n').len();
+    // Only the last `breaks` bytes matter: counting every trailing break was quadratic after 100k `<br>`.
+    let trailing = out.bytes().rev().take(breaks).take_while(|&b| b == b'\n').count();
     if !out.is_empty() {
         out.extend(std::iter::repeat_n('\n', breaks.saturating_sub(trailing)));
     }
@@ -156,7 +175,8 @@ fn push_text(out: &mut String, text: &str) {
 
 /// The character an entity at the start of `text` stands for, and its length; `&` alone otherwise.
 fn entity(text: &str) -> (char, usize) {
-    let Some(end) = text.find(';').filter(|&end| end <= 10) else { return ('&', 1) };
+    // Look only as far as the longest entity: a search to the end per `&` was quadratic.
+    let Some(end) = text.bytes().take(11).position(|b| b == b';') else { return ('&', 1) };
     let name = &text[1..end];
     let decoded = match name {
         "amp" => Some('&'),
@@ -193,10 +213,48 @@ mod tests {
             ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
             ("&unknown; & &amp", "&unknown; & &amp"),
             ("unclosed <b", "unclosed"),
+            ("unclosed <bé", "unclosed"),
+            ("<STYLE>x</Style >a<Title>t</TITLE>b", "ab"),
+            ("<style>never closed", ""),
         ];
         for (html, text) in cases {
             assert_eq!(html_to_text(html), text, "{html}");
         }
+    }
+
+    /// Time of `html_to_text` on `html`, the best of three runs (less noise on a shared machine).
+    fn time_of(html: &str) -> std::time::Duration {
+        (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                std::hint::black_box(html_to_text(std::hint::black_box(html)));
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    }
+
+    /// Hostile shapes cost about what a benign mail of the same size does: lowercasing the rest of
+    /// the document per `<style>` made 100k of them quadratic (seconds, a ratio in the hundreds).
+    #[test]
+    fn hostile_html_is_linear() {
+        let n = 100_000;
+        let benign = "<p>Hello there, friend.</p>\n".repeat(n);
+        let shapes = [
+            ("style tags", "<style>a</style>x".repeat(n)),
+            ("unclosed style tags", "<style>".repeat(n)),
+            ("title tags", "<TITLE>t</title>".repeat(n)),
+            ("ampersands", "&".repeat(n * 10)),
+            ("breaks then paragraphs", format!("{}{}", "<br>".repeat(n), "<p>".repeat(n))),
+        ];
+        let base = time_of(&benign).max(std::time::Duration::from_micros(100));
+        for (name, html) in shapes {
+            // Same size as the benign input, or smaller, so a ratio above 10 means worse than linear.
+            assert!(html.len() <= benign.len() * 2, "{name} is much larger than the benign input");
+            let ratio = time_of(&html).as_secs_f64() / base.as_secs_f64();
+            assert!(ratio < 10.0, "{name}: {ratio:.1}x the benign time");
+        }
+        assert_eq!(html_to_text(&"<style>a</style>x".repeat(3)), "xxx");
     }
 
     #[test]
