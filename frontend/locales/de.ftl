@@ -83,6 +83,9 @@ remote-blocked = { $n ->
 }
 show-remote = Externe Inhalte anzeigen
 always-remote = Immer für diesen Absender
+remote-unverified-none = { $sender } steht auf Ihrer Liste vertrauenswürdiger Absender, aber Ihr Mailserver hat für diese Nachricht keine Absenderprüfung vermerkt (kein Authentication-Results), daher bleiben externe Inhalte blockiert.
+remote-unverified-failed = { $sender } steht auf Ihrer Liste vertrauenswürdiger Absender, aber Ihr Mailserver hat nicht bestätigt (DKIM oder DMARC), dass diese Nachricht wirklich von { $domain } stammt, daher bleiben externe Inhalte blockiert.
+remote-unverified-other-server = { $sender } steht auf Ihrer Liste vertrauenswürdiger Absender, aber die Absenderprüfung dieser Nachricht stammt nicht von Ihrem Mailserver, daher bleiben externe Inhalte blockiert.
 message-body = Nachrichtentext
 attachments = Anhänge
 

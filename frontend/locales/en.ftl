@@ -83,6 +83,9 @@ remote-blocked = { $n ->
 }
 show-remote = Show remote content
 always-remote = Always for this sender
+remote-unverified-none = { $sender } is on your trusted list, but your mail server recorded no sender check for this message (no Authentication-Results), so remote content stays blocked.
+remote-unverified-failed = { $sender } is on your trusted list, but your mail server did not confirm (DKIM or DMARC) that this message really comes from { $domain }, so remote content stays blocked.
+remote-unverified-other-server = { $sender } is on your trusted list, but this message's sender check was not made by your mail server, so remote content stays blocked.
 message-body = Message body
 attachments = Attachments
 

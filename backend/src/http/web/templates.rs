@@ -121,6 +121,8 @@ pub struct MessagePage {
     pub remote_href: String,
     pub body_href: String,
     pub remote_blocked: usize,
+    /// Why the sender's "always load" choice did not apply to this message ("" = it did, or none).
+    pub remote_unverified: String,
     pub attachments: Vec<AttachmentLink>,
 }
 
