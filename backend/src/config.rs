@@ -402,6 +402,24 @@ mod tests {
     }
 
     #[test]
+    fn identity_domains_and_authserv_id() {
+        let imap = ("LETTERBOX_IMAP", "imaps://127.0.0.1:993");
+        let config = load(&[
+            imap,
+            ("LETTERBOX_IDENTITY_DOMAINS", " Example.ORG., team.example.net ,"),
+            ("LETTERBOX_AUTHSERV_ID", " mx.example.org "),
+        ])
+        .expect("valid");
+        assert_eq!(config.identity_domains, ["example.org", "team.example.net"]);
+        assert_eq!(config.authserv_id.as_deref(), Some("mx.example.org"));
+        let defaults = load(&[imap]).expect("valid");
+        assert!(defaults.identity_domains.is_empty() && defaults.authserv_id.is_none());
+        for bad in ["exa mple.org", "localhost", "a@b.example", "http://x.example/"] {
+            assert!(load(&[imap, ("LETTERBOX_IDENTITY_DOMAINS", bad)]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn server_addresses() {
         type Expected<'a> = Option<(&'a str, u16, Security)>;
         let cases: &[(&str, Expected)] = &[

@@ -225,6 +225,18 @@ identity-error-exists = Für diese Adresse haben Sie schon eine Identität.
 identity-error-last = Das ist Ihre einzige Identität. Fügen Sie zuerst eine weitere hinzu.
 identity-error-default = Machen Sie stattdessen eine andere Identität zum Standard.
 identity-error-missing = Diese Identität gibt es nicht mehr.
+identity-unconfirmed = Noch nicht bestätigt: kann nicht senden
+identity-resend = Bestätigungslink erneut senden
+identity-confirm-sent = Wir haben einen Bestätigungslink an die neue Adresse geschickt. Öffnen Sie ihn (hier angemeldet), bevor Sie von ihr senden.
+identity-confirmed = Identität bestätigt: Sie können jetzt von ihr senden.
+identity-confirm-invalid = Dieser Bestätigungslink ist unbekannt, schon benutzt oder abgelaufen. Fordern Sie unter Einstellungen → Identitäten einen neuen an.
+identity-confirm-mail-subject = { $address } als Absenderadresse in Letterbox bestätigen
+identity-confirm-mail-body = Jemand, der bei Letterbox angemeldet ist, möchte als { $address } Mail senden.
+
+    Wenn Sie das waren, öffnen Sie diesen Link, während Sie angemeldet sind (er gilt einmal, 24 Stunden lang):
+    { $link }
+
+    Wenn nicht, ignorieren Sie diese Mail: ohne den Link wird nichts von Ihrer Adresse gesendet.
 
 ## Ordner
 folders-title = Ordner

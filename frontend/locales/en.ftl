@@ -225,6 +225,18 @@ identity-error-exists = You already have an identity for this address.
 identity-error-last = This is your only identity. Add another one before deleting it.
 identity-error-default = Make another identity the default instead.
 identity-error-missing = This identity no longer exists.
+identity-unconfirmed = Not confirmed yet: cannot send
+identity-resend = Send the confirmation link again
+identity-confirm-sent = We mailed a confirmation link to the new address. Follow it (while logged in here) before sending from it.
+identity-confirmed = Identity confirmed: you can send from it now.
+identity-confirm-invalid = This confirmation link is unknown, already used or expired. Ask for a new one under Settings → Identities.
+identity-confirm-mail-subject = Confirm { $address } as a sender address in Letterbox
+identity-confirm-mail-body = Someone logged in to Letterbox asked to send mail as { $address }.
+
+    If that was you, open this link while logged in (it works once, for 24 hours):
+    { $link }
+
+    If it was not you, ignore this mail: nothing is sent from your address without it.
 
 ## Folders
 folders-title = Folders
