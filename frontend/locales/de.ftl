@@ -12,6 +12,22 @@ login-unreachable = Ihr Mailserver ist nicht erreichbar: { $detail }
 login-wrong = Benutzername oder Passwort falsch.
 error-code = Fehler { $status }.
 error-back = Zurück zu Letterbox
+error-title-invalid-request = Ungültige Anfrage
+error-title-not-found = Nicht gefunden
+error-title-missing-scope = Fehlende Berechtigung
+error-title-unauthorized = Nicht angemeldet
+error-title-login-throttled = Zu viele fehlgeschlagene Anmeldungen
+error-title-invalid-message = Die Nachricht ist nicht verwendbar
+error-title-too-large = Zu groß
+error-title-cannot-calculate-changes = Neu laden nötig
+error-title-not-configured = Nicht eingerichtet
+error-title-stale-message-id = Nachrichten-ID ist veraltet
+error-title-conflict = Konflikt
+error-title-forbidden = Nicht erlaubt
+error-title-mail-server-refused = Der Mailserver hat abgelehnt
+error-title-busy = Zu viele gleichzeitige Anfragen
+error-title-mail-server-timeout = Der Mailserver hat nicht geantwortet
+error-title-mail-server-unavailable = Der Mailserver ist nicht erreichbar
 
 ## Rahmen
 skip-to-content = Zu den Nachrichten springen

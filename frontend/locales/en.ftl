@@ -12,6 +12,22 @@ login-unreachable = Could not reach your mail server: { $detail }
 login-wrong = Wrong username or password.
 error-code = Error { $status }.
 error-back = Back to Letterbox
+error-title-invalid-request = Invalid request
+error-title-not-found = Not found
+error-title-missing-scope = Missing scope
+error-title-unauthorized = Not logged in
+error-title-login-throttled = Too many failed logins
+error-title-invalid-message = The message cannot be used
+error-title-too-large = Too large
+error-title-cannot-calculate-changes = Reload needed
+error-title-not-configured = Not configured
+error-title-stale-message-id = Message id is stale
+error-title-conflict = Conflict
+error-title-forbidden = Not allowed
+error-title-mail-server-refused = The mail server refused
+error-title-busy = Too many requests at once
+error-title-mail-server-timeout = The mail server did not answer
+error-title-mail-server-unavailable = The mail server is unavailable
 
 ## Frame
 skip-to-content = Skip to messages

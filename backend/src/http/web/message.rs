@@ -78,7 +78,7 @@ pub async fn message_page(
     let page = MessagePage {
         chrome: chrome(&state, &user, &settings, &mailboxes, current, ""),
         t,
-        subject: summary.subject.clone(),
+        subject: t.subject(&summary.subject),
         from: summary.from.as_ref().map(display_with_email).unwrap_or_else(|| t.t("unknown-sender")),
         sender,
         to: join(&summary.to),

@@ -180,6 +180,8 @@ pub struct ComposePage {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
+    /// The request's language ([`super::i18n::Tr::current`]).
+    pub t: Tr,
     pub status: u16,
     pub title: &'a str,
     pub detail: &'a str,
