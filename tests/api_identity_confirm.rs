@@ -68,6 +68,8 @@ async fn foreign_identities_send_only_after_their_mailed_link_is_followed() {
     assert_eq!(stranger.get(link).send().await.unwrap().status(), 404);
 
     let browser = browser_login_as(&server, &user, &password).await;
+    let settings = browser.get(server.url("/settings")).send().await.unwrap().text().await.unwrap();
+    assert!(settings.contains("Not confirmed yet") && settings.contains("/confirmation\""), "the settings page shows it waits: {settings}");
     let response = browser.get(link).send().await.unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/settings?notice=identity-confirmed#identities");
@@ -94,4 +96,15 @@ async fn foreign_identities_send_only_after_their_mailed_link_is_followed() {
     assert_eq!(changed["confirmed"], false, "{changed}");
     let (status, _) = send_from(&client, &server, &token, &format!("x{foreign}"), &user).await;
     assert_eq!(status, 422);
+
+    // A new link can be asked for; a confirmed identity needs none.
+    let first = mail_to(&format!("x{foreign}")).await;
+    let (status, resent) = post(&client, &server, &format!("/api/v1/identities/{id}/confirmation"), &token, &json!({})).await;
+    assert_eq!((status, resent["pendingConfirmation"].as_bool()), (202, Some(true)), "{resent}");
+    let own_id =
+        list["items"].as_array().unwrap().iter().find(|i| i["email"] == user.as_str()).unwrap()["id"].as_str().unwrap().to_string();
+    let (status, _) = post(&client, &server, &format!("/api/v1/identities/{own_id}/confirmation"), &token, &json!({})).await;
+    assert_eq!(status, 409);
+    let old_link = first.split_whitespace().find(|w| w.contains("/identities/confirm?token=")).unwrap().to_string();
+    assert_eq!(browser.get(&old_link).send().await.unwrap().status(), 404, "a new link replaces the old one");
 }
