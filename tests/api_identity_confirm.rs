@@ -36,8 +36,8 @@ async fn mail_to(address: &str) -> String {
 async fn foreign_identities_send_only_after_their_mailed_link_is_followed() {
     let server = Server::start_tweaked(|c| c.identity_domains = vec!["listed.example".into()]).await;
     let client = api_client();
-    let (user, password) = rig().new_user("ident");
-    let (other, other_password) = rig().new_user("other");
+    let (user, password) = rig().new_user("ident").await;
+    let (other, other_password) = rig().new_user("other").await;
     let token = server.login(&client, &user, &password).await;
     let unique = user.split('@').next().unwrap().to_string();
 
