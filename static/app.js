@@ -40,7 +40,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!box) {
       box = document.createElement("fieldset");
       box.className = "attachments";
-      box.append(Object.assign(document.createElement("legend"), { textContent: "Attached" }));
+      box.append(Object.assign(document.createElement("legend"), { textContent: text("attached", "Attached") }));
       document.getElementById("attachments").closest(".field").before(box);
     }
     box.querySelectorAll("div").forEach((row) => row.remove());
@@ -163,7 +163,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const holder = document.getElementById("ui-text");
     if (!holder || holder.dataset.notify !== "true" || !window.Notification || Notification.permission !== "granted" || !document.hidden) return;
     const count = (JSON.parse(event.data).ids || []).length;
-    new Notification(text("newMail", "New mail"), { body: `${count}`, icon: "/static/icon.svg", tag: "letterbox-new-mail" });
+    const body = count === 1 ? text("newMailOne", "One new message") : text("newMailOther", "{count} new messages").replace("{count}", count.toLocaleString(document.documentElement.lang || undefined));
+    new Notification(text("newMail", "New mail"), { body, icon: "/static/icon.svg", tag: "letterbox-new-mail" });
   });
 });
 

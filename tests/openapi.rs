@@ -37,6 +37,8 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         ("/api/v1/identities", "post"),
         ("/api/v1/identities/{id}", "patch"),
         ("/api/v1/identities/{id}", "delete"),
+        ("/api/v1/identities/confirm", "post"),
+        ("/api/v1/identities/{id}/confirmation", "post"),
         ("/api/v1/contacts", "get"),
         ("/api/v1/mailboxes/{id}/changes", "get"),
         ("/api/v1/mailboxes/{id}/export", "get"),

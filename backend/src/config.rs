@@ -127,6 +127,12 @@ pub struct Config {
     /// First retry delay of a failed webhook delivery (doubling each time, at most an hour).
     /// Not a variable: tests shorten it.
     pub webhook_retry_base: Duration,
+    /// The receiving mail server's authserv-id: only an `Authentication-Results` header it added
+    /// lets "always load remote content from this sender" apply. `None` = any topmost header.
+    pub authserv_id: Option<String>,
+    /// Domains (lower case) besides the login's own whose addresses become identities without a
+    /// confirmation mail.
+    pub identity_domains: Vec<String>,
 }
 
 /// The TOML file: every key optional, same meaning as the environment variable of the same name.
@@ -154,6 +160,8 @@ struct FileConfig {
     token_rate_limit_per_minute: Option<u64>,
     offline_access: Option<bool>,
     webhook_allowed_hosts: Option<String>,
+    authserv_id: Option<String>,
+    identity_domains: Option<String>,
 }
 
 /// Help text for `letterbox --help`: every variable, its meaning and default.
@@ -187,6 +195,10 @@ lower case without the LETTERBOX_ prefix):
   LETTERBOX_SORT_CACHE_MB      memory for cached sorted message lists   [default: 64]
   LETTERBOX_RATE_LIMIT_PER_MINUTE  API requests per user and minute, then 429 [default: 600]
   LETTERBOX_TOKEN_RATE_LIMIT_PER_MINUTE  API requests per API token and minute [default: 300]
+  LETTERBOX_AUTHSERV_ID        your mail server's authserv-id in Authentication-Results; when set,
+                               only its results count for trusted senders  [default: any]
+  LETTERBOX_IDENTITY_DOMAINS   comma-separated domains whose addresses become identities without
+                               a confirmation mail (the login's own domain always does)
   RUST_LOG                     log filter                               [default: info]";
 
 impl Config {
@@ -286,6 +298,11 @@ impl Config {
             .map(|raw| parse_hosts(&raw))
             .transpose()?
             .unwrap_or_default();
+        let authserv_id = get("LETTERBOX_AUTHSERV_ID", file_config.authserv_id).map(|raw| raw.trim().to_string());
+        let identity_domains = get("LETTERBOX_IDENTITY_DOMAINS", file_config.identity_domains)
+            .map(|raw| parse_domains("LETTERBOX_IDENTITY_DOMAINS", &raw))
+            .transpose()?
+            .unwrap_or_default();
 
         Ok(Self {
             listen,
@@ -310,6 +327,8 @@ impl Config {
             offline_access,
             webhook_allowed_hosts,
             webhook_retry_base: Duration::from_secs(30),
+            authserv_id,
+            identity_domains,
         })
     }
 
@@ -349,6 +368,17 @@ fn parse_hosts(raw: &str) -> Result<Vec<String>, ConfigError> {
         .collect()
 }
 
+fn parse_domains(name: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
+    raw.split(',')
+        .map(|part| part.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|part| !part.is_empty())
+        .map(|domain| match url::Host::parse(&domain) {
+            Ok(url::Host::Domain(_)) if domain.contains('.') => Ok(domain),
+            _ => Err(invalid(name, format!("not a domain name: {domain:?}"))),
+        })
+        .collect()
+}
+
 fn parse_proxies(raw: &str) -> Result<Vec<IpNet>, ConfigError> {
     raw.split(',')
         .map(str::trim)
@@ -369,6 +399,24 @@ mod tests {
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::load(None, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn identity_domains_and_authserv_id() {
+        let imap = ("LETTERBOX_IMAP", "imaps://127.0.0.1:993");
+        let config = load(&[
+            imap,
+            ("LETTERBOX_IDENTITY_DOMAINS", " Example.ORG., team.example.net ,"),
+            ("LETTERBOX_AUTHSERV_ID", " mx.example.org "),
+        ])
+        .expect("valid");
+        assert_eq!(config.identity_domains, ["example.org", "team.example.net"]);
+        assert_eq!(config.authserv_id.as_deref(), Some("mx.example.org"));
+        let defaults = load(&[imap]).expect("valid");
+        assert!(defaults.identity_domains.is_empty() && defaults.authserv_id.is_none());
+        for bad in ["exa mple.org", "localhost", "a@b.example", "http://x.example/"] {
+            assert!(load(&[imap, ("LETTERBOX_IDENTITY_DOMAINS", bad)]).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,22 @@ login-unreachable = Der Mailserver ist nicht erreichbar. Bitte versuchen Sie es 
 login-wrong = Benutzername oder Passwort falsch.
 error-code = Fehler { $status }.
 error-back = Zurück zu Letterbox
+error-title-invalid-request = Ungültige Anfrage
+error-title-not-found = Nicht gefunden
+error-title-missing-scope = Fehlende Berechtigung
+error-title-unauthorized = Nicht angemeldet
+error-title-login-throttled = Zu viele fehlgeschlagene Anmeldungen
+error-title-invalid-message = Die Nachricht ist nicht verwendbar
+error-title-too-large = Zu groß
+error-title-cannot-calculate-changes = Neu laden nötig
+error-title-not-configured = Nicht eingerichtet
+error-title-stale-message-id = Nachrichten-ID ist veraltet
+error-title-conflict = Konflikt
+error-title-forbidden = Nicht erlaubt
+error-title-mail-server-refused = Der Mailserver hat abgelehnt
+error-title-busy = Zu viele gleichzeitige Anfragen
+error-title-mail-server-timeout = Der Mailserver hat nicht geantwortet
+error-title-mail-server-unavailable = Der Mailserver ist nicht erreichbar
 
 ## Rahmen
 skip-to-content = Zu den Nachrichten springen
@@ -83,6 +99,9 @@ remote-blocked = { $n ->
 }
 show-remote = Externe Inhalte anzeigen
 always-remote = Immer für diesen Absender
+remote-unverified-none = { $sender } steht auf Ihrer Liste vertrauenswürdiger Absender, aber Ihr Mailserver hat für diese Nachricht keine Absenderprüfung vermerkt (kein Authentication-Results), daher bleiben externe Inhalte blockiert.
+remote-unverified-failed = { $sender } steht auf Ihrer Liste vertrauenswürdiger Absender, aber Ihr Mailserver hat nicht bestätigt (DKIM oder DMARC), dass diese Nachricht wirklich von { $domain } stammt, daher bleiben externe Inhalte blockiert.
+remote-unverified-other-server = { $sender } steht auf Ihrer Liste vertrauenswürdiger Absender, aber die Absenderprüfung dieser Nachricht stammt nicht von Ihrem Mailserver, daher bleiben externe Inhalte blockiert.
 message-body = Nachrichtentext
 attachments = Anhänge
 
@@ -222,6 +241,18 @@ identity-error-exists = Für diese Adresse haben Sie schon eine Identität.
 identity-error-last = Das ist Ihre einzige Identität. Fügen Sie zuerst eine weitere hinzu.
 identity-error-default = Machen Sie stattdessen eine andere Identität zum Standard.
 identity-error-missing = Diese Identität gibt es nicht mehr.
+identity-unconfirmed = Noch nicht bestätigt: kann nicht senden
+identity-resend = Bestätigungslink erneut senden
+identity-confirm-sent = Wir haben einen Bestätigungslink an die neue Adresse geschickt. Öffnen Sie ihn (hier angemeldet), bevor Sie von ihr senden.
+identity-confirmed = Identität bestätigt: Sie können jetzt von ihr senden.
+identity-confirm-invalid = Dieser Bestätigungslink ist unbekannt, schon benutzt oder abgelaufen. Fordern Sie unter Einstellungen → Identitäten einen neuen an.
+identity-confirm-mail-subject = { $address } als Absenderadresse in Letterbox bestätigen
+identity-confirm-mail-body = Jemand, der bei Letterbox angemeldet ist, möchte als { $address } Mail senden.
+
+    Wenn Sie das waren, öffnen Sie diesen Link, während Sie angemeldet sind (er gilt einmal, 24 Stunden lang):
+    { $link }
+
+    Wenn nicht, ignorieren Sie diese Mail: ohne den Link wird nichts von Ihrer Adresse gesendet.
 
 ## Ordner
 folders-title = Ordner

@@ -12,6 +12,22 @@ login-unreachable = The mail server is unavailable. Please try again later. (Req
 login-wrong = Wrong username or password.
 error-code = Error { $status }.
 error-back = Back to Letterbox
+error-title-invalid-request = Invalid request
+error-title-not-found = Not found
+error-title-missing-scope = Missing scope
+error-title-unauthorized = Not logged in
+error-title-login-throttled = Too many failed logins
+error-title-invalid-message = The message cannot be used
+error-title-too-large = Too large
+error-title-cannot-calculate-changes = Reload needed
+error-title-not-configured = Not configured
+error-title-stale-message-id = Message id is stale
+error-title-conflict = Conflict
+error-title-forbidden = Not allowed
+error-title-mail-server-refused = The mail server refused
+error-title-busy = Too many requests at once
+error-title-mail-server-timeout = The mail server did not answer
+error-title-mail-server-unavailable = The mail server is unavailable
 
 ## Frame
 skip-to-content = Skip to messages
@@ -83,6 +99,9 @@ remote-blocked = { $n ->
 }
 show-remote = Show remote content
 always-remote = Always for this sender
+remote-unverified-none = { $sender } is on your trusted list, but your mail server recorded no sender check for this message (no Authentication-Results), so remote content stays blocked.
+remote-unverified-failed = { $sender } is on your trusted list, but your mail server did not confirm (DKIM or DMARC) that this message really comes from { $domain }, so remote content stays blocked.
+remote-unverified-other-server = { $sender } is on your trusted list, but this message's sender check was not made by your mail server, so remote content stays blocked.
 message-body = Message body
 attachments = Attachments
 
@@ -222,6 +241,18 @@ identity-error-exists = You already have an identity for this address.
 identity-error-last = This is your only identity. Add another one before deleting it.
 identity-error-default = Make another identity the default instead.
 identity-error-missing = This identity no longer exists.
+identity-unconfirmed = Not confirmed yet: cannot send
+identity-resend = Send the confirmation link again
+identity-confirm-sent = We mailed a confirmation link to the new address. Follow it (while logged in here) before sending from it.
+identity-confirmed = Identity confirmed: you can send from it now.
+identity-confirm-invalid = This confirmation link is unknown, already used or expired. Ask for a new one under Settings → Identities.
+identity-confirm-mail-subject = Confirm { $address } as a sender address in Letterbox
+identity-confirm-mail-body = Someone logged in to Letterbox asked to send mail as { $address }.
+
+    If that was you, open this link while logged in (it works once, for 24 hours):
+    { $link }
+
+    If it was not you, ignore this mail: nothing is sent from your address without it.
 
 ## Folders
 folders-title = Folders

@@ -115,7 +115,10 @@ impl AppError {
 
     /// Renders as an HTML error page (for the browser UI).
     pub fn into_html(self) -> Response {
-        let page = ErrorPage { status: self.status.as_u16(), title: self.title, detail: &self.detail };
+        let t = super::web::i18n::Tr::current();
+        let key = format!("error-title-{}", self.slug);
+        let title = Some(t.t(&key)).filter(|title| *title != key).unwrap_or_else(|| self.title.to_string());
+        let page = ErrorPage { t, status: self.status.as_u16(), title: &title, detail: &self.detail };
         let body = askama::Template::render(&page).unwrap_or_else(|_| format!("{}: {}", self.title, self.detail));
         let mut response = (self.status, Html(body)).into_response();
         self.common_headers(&mut response);

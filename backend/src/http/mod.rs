@@ -69,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(fallback)
         .with_state(state)
+        // The request's language for pages rendered without an extractor (the HTML error page).
+        .layer(axum::middleware::from_fn(web::i18n::with_request_lang))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(120)));
     for (name, value) in headers::security_headers().into_iter().chain(hsts) {

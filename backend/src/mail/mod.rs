@@ -1,5 +1,6 @@
 //! The mail model shared by every layer: mailboxes, messages, their ids, and MIME parsing.
 
+pub mod auth_results;
 pub mod compose;
 mod mailbox;
 pub mod mbox;

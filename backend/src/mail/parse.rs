@@ -33,6 +33,9 @@ pub struct ParsedMessage {
     /// The HTML body as sent (unsafe until sanitized), only when the message has one.
     pub html: Option<String>,
     pub attachments: Vec<AttachmentInfo>,
+    /// The raw value of the topmost `Authentication-Results` header (the one the receiving
+    /// server added), for [`super::auth_results::verify_sender`].
+    pub authentication_results: Option<String>,
 }
 
 /// A decoded part, ready to download.
@@ -86,6 +89,14 @@ pub(crate) fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     }
 }
 
+/// The first (topmost) `Authentication-Results` value. Not `header_raw`: mail-parser returns the
+/// last header of a name there, which is the one a sender could have written.
+fn topmost_auth_results(message: &mail_parser::Message<'_>) -> Option<String> {
+    let header = message.headers().iter().find(|h| h.name == mail_parser::HeaderName::AuthenticationResults)?;
+    let raw = message.raw_message.get(header.offset_start as usize..header.offset_end as usize)?;
+    Some(String::from_utf8_lossy(raw).into_owned())
+}
+
 /// Parses a whole message for the message view.
 pub fn parse_message(raw: &[u8]) -> ParsedMessage {
     let Some(message) = MessageParser::default().parse(raw) else {
@@ -124,6 +135,7 @@ pub fn parse_message(raw: &[u8]) -> ParsedMessage {
         .collect();
     ParsedMessage {
         headers: summary_of(&message),
+        authentication_results: topmost_auth_results(&message),
         reply_to: addresses(message.reply_to()),
         message_id: message.message_id().map(str::to_string),
         in_reply_to: id_list(message.in_reply_to()),

@@ -140,6 +140,9 @@ impl Letterbox {
     /// forwarded attachments, Markdown, size limit. `for_draft` allows no recipients yet.
     pub(super) async fn prepare(&self, session: &UserSession, request: OutgoingRequest, for_draft: bool) -> Result<Prepared, ServiceError> {
         let identity = self.sending_identity(session, request.from.as_deref()).await?;
+        if !for_draft {
+            Self::require_confirmed(&identity)?;
+        }
         if request.markdown && request.html.is_some() {
             return Err(unprocessable("html", "give either html or markdown, not both"));
         }

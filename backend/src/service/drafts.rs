@@ -58,6 +58,7 @@ impl Letterbox {
         let work = async {
             let draft = self.get_draft(session, id).await?;
             let identity = self.sending_identity(session, Some(&draft.composition.from.email)).await?;
+            Self::require_confirmed(&identity)?;
             let mut composition = draft.composition;
             composition.from = identity.address();
             validate(&composition)?;

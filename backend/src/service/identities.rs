@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::identity_confirm::ConfirmationMail;
 use super::{Letterbox, ServiceError, UserSession, now_unix};
 use crate::auth::random_id;
 use crate::mail::EmailAddress;
@@ -17,6 +18,10 @@ pub struct Identity {
     pub reply_to: Option<String>,
     pub signature: String,
     pub is_default: bool,
+    /// May send: its domain is the login's own or operator-listed, or its link was followed.
+    pub confirmed: bool,
+    /// A confirmation link was mailed to it and has not expired yet.
+    pub pending_confirmation: bool,
 }
 
 impl Identity {
@@ -28,7 +33,17 @@ impl Identity {
 
 impl From<IdentityRecord> for Identity {
     fn from(r: IdentityRecord) -> Self {
-        Self { id: r.id, email: r.email, name: r.name, reply_to: r.reply_to, signature: r.signature, is_default: r.is_default }
+        let pending_confirmation = !r.confirmed && r.confirm_token_hash.is_some() && r.confirm_expires_at.is_some_and(|at| at > now_unix());
+        Self {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            reply_to: r.reply_to,
+            signature: r.signature,
+            is_default: r.is_default,
+            confirmed: r.confirmed,
+            pending_confirmation,
+        }
     }
 }
 
@@ -73,11 +88,14 @@ impl Letterbox {
                 signature: String::new(),
                 is_default: true,
                 created_at: now_unix(),
+                confirmed: true,
+                confirm_token_hash: None,
+                confirm_expires_at: None,
             };
             self.store.insert_identity(&record).await?;
             records = self.store.list_identities(&session.username).await?;
         }
-        Ok(records.into_iter().map(Identity::from).collect())
+        Ok(records.into_iter().map(|r| self.identity_of(session, r)).collect())
     }
 
     /// The identity to send as: the one whose address is `from` (case-insensitive), or the
@@ -97,8 +115,14 @@ impl Letterbox {
         })
     }
 
-    /// Adds an identity. A duplicate address → 409.
-    pub async fn create_identity(&self, session: &UserSession, changes: IdentityChanges) -> Result<Identity, ServiceError> {
+    /// Adds an identity. A duplicate address → 409. An address outside the allowed domains starts
+    /// unconfirmed, and a confirmation link goes to it (see [`ConfirmationMail`]).
+    pub async fn create_identity(
+        &self,
+        session: &UserSession,
+        changes: IdentityChanges,
+        mail: &ConfirmationMail<'_>,
+    ) -> Result<Identity, ServiceError> {
         let existing = self.list_identities(session).await?;
         let email = changes.email.clone().ok_or_else(|| unprocessable("email", "give the address to send from"))?;
         let mut record = IdentityRecord {
@@ -110,29 +134,55 @@ impl Letterbox {
             signature: String::new(),
             is_default: existing.is_empty(),
             created_at: now_unix(),
+            confirmed: false,
+            confirm_token_hash: None,
+            confirm_expires_at: None,
         };
         apply(&mut record, IdentityChanges { email: Some(email), ..changes })?;
+        let waiting = existing.iter().filter(|i| !i.confirmed).count();
+        let token = self.start_confirmation(session, &mut record, waiting)?;
         if !self.store.insert_identity(&record).await? {
             return Err(ServiceError::Conflict(format!("you already have an identity for {}", record.email)));
         }
-        Ok(record.into())
+        if let Some(token) = token {
+            self.send_confirmation_logged(session, &record.email, &token, mail).await;
+        }
+        Ok(self.identity_of(session, record))
     }
 
     /// Changes an identity. Unknown id → 404; taking the default away from the only default → 422.
-    pub async fn update_identity(&self, session: &UserSession, id: &str, changes: IdentityChanges) -> Result<Identity, ServiceError> {
+    /// A new address outside the allowed domains must be confirmed again.
+    pub async fn update_identity(
+        &self,
+        session: &UserSession,
+        id: &str,
+        changes: IdentityChanges,
+        mail: &ConfirmationMail<'_>,
+    ) -> Result<Identity, ServiceError> {
         let identities = self.store.list_identities(&session.username).await?;
         let mut record = identities.iter().find(|r| r.id == id).cloned().ok_or_else(|| not_found(id))?;
         if changes.is_default == Some(false) && record.is_default {
             return Err(unprocessable("isDefault", "make another identity the default instead"));
         }
+        let old_email = record.email.clone();
         apply(&mut record, changes)?;
         if identities.iter().any(|other| other.id != record.id && other.email == record.email) {
             return Err(ServiceError::Conflict(format!("you already have an identity for {}", record.email)));
         }
+        let token = if record.email != old_email {
+            record.confirmed = false;
+            let waiting = self.unconfirmed_count(session, &identities, &record.id);
+            self.start_confirmation(session, &mut record, waiting)?
+        } else {
+            None
+        };
         if !self.store.update_identity(&record).await? {
             return Err(not_found(id));
         }
-        Ok(record.into())
+        if let Some(token) = token {
+            self.send_confirmation_logged(session, &record.email, &token, mail).await;
+        }
+        Ok(self.identity_of(session, record))
     }
 
     /// Removes an identity; the last one cannot go (409). The default passes to another.
@@ -208,10 +258,10 @@ fn single_line(field: &str, value: Option<String>, max: usize) -> Result<Option<
     Ok(Some(value))
 }
 
-fn unprocessable(field: &str, detail: &str) -> ServiceError {
+pub(super) fn unprocessable(field: &str, detail: &str) -> ServiceError {
     ServiceError::Unprocessable { field: field.to_string(), detail: detail.to_string() }
 }
 
-fn not_found(id: &str) -> ServiceError {
+pub(super) fn not_found(id: &str) -> ServiceError {
     ServiceError::NotFound(format!("no identity with id {id:?}"))
 }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod export;
 mod idempotency;
 mod identities;
+mod identity_confirm;
 mod mailboxes;
 mod message_actions;
 pub mod messages;
@@ -33,6 +34,7 @@ pub use drafts::DraftView;
 pub use error::ServiceError;
 pub use idempotency::check_key as check_idempotency_key;
 pub use identities::{Contact, Identity, IdentityChanges};
+pub use identity_confirm::ConfirmationMail;
 pub use sessions::{LoginRequest, NewLogin, ServerInfo, UserSession};
 pub use tokens::{CreatedToken, Grant, NewToken, Scope, TokenInfo};
 

@@ -2,6 +2,7 @@
 //! senders whose remote content loads without asking.
 
 use super::{Letterbox, ServiceError, UserSession, now_unix};
+use crate::mail::auth_results::{SenderCheck, verify_sender};
 use crate::store::SettingsRecord;
 
 /// Light, dark, or following the system (`prefers-color-scheme`).
@@ -59,11 +60,36 @@ impl Default for UserSettings {
     }
 }
 
+/// What the remembered-senders list decides for one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SenderTrust {
+    /// The sender is not on the list.
+    NotListed,
+    /// On the list, and the receiving server verified the From domain: remote content loads.
+    Trusted,
+    /// On the list, but not verified (why): remote content stays blocked.
+    Unverified(SenderCheck),
+}
+
 impl UserSettings {
     /// Whether messages from `sender` may load remote content right away.
     pub fn trusts_remote(&self, sender: &str) -> bool {
         let sender = sender.to_lowercase();
         self.remote_senders.contains(&sender)
+    }
+
+    /// The list applies only when the message's topmost `Authentication-Results` (added by the
+    /// receiving server; `authserv_id` = `LETTERBOX_AUTHSERV_ID`) shows a DKIM or DMARC pass for
+    /// the sender's domain: anyone can write a From header.
+    pub fn sender_trust(&self, sender: &str, topmost_auth: Option<&str>, authserv_id: Option<&str>) -> SenderTrust {
+        if sender.is_empty() || !self.trusts_remote(sender) {
+            return SenderTrust::NotListed;
+        }
+        let domain = sender.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        match verify_sender(topmost_auth, domain, authserv_id) {
+            SenderCheck::Verified => SenderTrust::Trusted,
+            other => SenderTrust::Unverified(other),
+        }
     }
 }
 

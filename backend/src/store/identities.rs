@@ -13,13 +13,19 @@ pub struct IdentityRecord {
     pub signature: String,
     pub is_default: bool,
     pub created_at: i64,
+    /// Confirmed through the mailed link (addresses in an allowed domain need not be).
+    pub confirmed: bool,
+    /// SHA-256 of the outstanding single-use confirmation token.
+    pub confirm_token_hash: Option<Vec<u8>>,
+    /// When that token stops working (Unix seconds).
+    pub confirm_expires_at: Option<i64>,
 }
 
 impl Store {
     /// The user's identities, the default first, then by address.
     pub async fn list_identities(&self, username: &str) -> Result<Vec<IdentityRecord>, StoreError> {
         let rows = sqlx::query_as::<_, IdentityRecord>(
-            "SELECT id, username, email, name, reply_to, signature, is_default, created_at FROM identities \
+            "SELECT id, username, email, name, reply_to, signature, is_default, created_at, confirmed, confirm_token_hash, confirm_expires_at FROM identities \
              WHERE username = ? ORDER BY is_default DESC, email",
         )
         .bind(username)
@@ -36,8 +42,8 @@ impl Store {
             sqlx::query("UPDATE identities SET is_default = 0 WHERE username = ?").bind(&identity.username).execute(&mut *tx).await?;
         }
         let result = sqlx::query(
-            "INSERT INTO identities (id, username, email, name, reply_to, signature, is_default, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username, email) DO NOTHING",
+            "INSERT INTO identities (id, username, email, name, reply_to, signature, is_default, created_at, confirmed, confirm_token_hash, confirm_expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username, email) DO NOTHING",
         )
         .bind(&identity.id)
         .bind(&identity.username)
@@ -47,6 +53,9 @@ impl Store {
         .bind(&identity.signature)
         .bind(identity.is_default)
         .bind(identity.created_at)
+        .bind(identity.confirmed)
+        .bind(&identity.confirm_token_hash)
+        .bind(identity.confirm_expires_at)
         .execute(&mut *tx)
         .await?;
         if result.rows_affected() == 0 {
@@ -64,13 +73,17 @@ impl Store {
             sqlx::query("UPDATE identities SET is_default = 0 WHERE username = ?").bind(&identity.username).execute(&mut *tx).await?;
         }
         let result = sqlx::query(
-            "UPDATE identities SET email = ?, name = ?, reply_to = ?, signature = ?, is_default = ? WHERE id = ? AND username = ?",
+            "UPDATE identities SET email = ?, name = ?, reply_to = ?, signature = ?, is_default = ?, \
+             confirmed = ?, confirm_token_hash = ?, confirm_expires_at = ? WHERE id = ? AND username = ?",
         )
         .bind(&identity.email)
         .bind(&identity.name)
         .bind(&identity.reply_to)
         .bind(&identity.signature)
         .bind(identity.is_default)
+        .bind(identity.confirmed)
+        .bind(&identity.confirm_token_hash)
+        .bind(identity.confirm_expires_at)
         .bind(&identity.id)
         .bind(&identity.username)
         .execute(&mut *tx)
@@ -100,5 +113,20 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Marks the user's identity whose unexpired token hashes to `token_hash` as confirmed and
+    /// forgets the token (single use). Returns the identity's id, `None` when no token matched.
+    pub async fn confirm_identity(&self, username: &str, token_hash: &[u8], now: i64) -> Result<Option<String>, StoreError> {
+        let id = sqlx::query_scalar::<_, String>(
+            "UPDATE identities SET confirmed = 1, confirm_token_hash = NULL, confirm_expires_at = NULL \
+             WHERE username = ? AND confirm_token_hash = ? AND confirm_expires_at > ? RETURNING id",
+        )
+        .bind(username)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id)
     }
 }

@@ -75,6 +75,7 @@
 //! See the `examples/` directory for usage examples.
 #![warn(missing_docs)]
 #![deny(rust_2018_idioms, unsafe_code)]
+#![allow(deprecated)] // Letterbox patch: upstream 0.12.0 uses pin-utils' deprecated unsafe_pinned; not ours to rewrite
 
 #[cfg(not(any(feature = "runtime-tokio", feature = "runtime-async-std")))]
 compile_error!("one of 'runtime-async-std' or 'runtime-tokio' features must be enabled");

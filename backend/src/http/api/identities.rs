@@ -2,7 +2,7 @@
 //! suggestions from what the user sent before).
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::http::AppState;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiUser};
-use crate::service::{Contact, Identity, IdentityChanges};
+use crate::http::web::i18n::Tr;
+use crate::service::{ConfirmationMail, Contact, Identity, IdentityChanges};
 
 /// A sender identity.
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,11 +24,49 @@ pub struct IdentityJson {
     /// Plain text, added below new messages by the web UI.
     signature: String,
     is_default: bool,
+    /// May send: in the login's domain or an operator-listed one, or confirmed through the link
+    /// mailed to it. Sending from an unconfirmed identity is refused (422 on `from`).
+    confirmed: bool,
+    /// A confirmation link was mailed to the address and still works.
+    pending_confirmation: bool,
 }
 
 impl From<Identity> for IdentityJson {
     fn from(i: Identity) -> Self {
-        Self { id: i.id, email: i.email, name: i.name, reply_to: i.reply_to, signature: i.signature, is_default: i.is_default }
+        Self {
+            id: i.id,
+            email: i.email,
+            name: i.name,
+            reply_to: i.reply_to,
+            signature: i.signature,
+            is_default: i.is_default,
+            confirmed: i.confirmed,
+            pending_confirmation: i.pending_confirmation,
+        }
+    }
+}
+
+/// Where confirmation links point: `LETTERBOX_PUBLIC_URL`, else the `Host` this request came
+/// to (when it looks like a host name), else the listen address.
+pub(crate) fn link_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config().public_url {
+        return url.as_str().trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| state.config().listen.to_string());
+    format!("http://{host}")
+}
+
+/// The confirmation mail's subject and body in the request's language.
+pub(crate) fn confirmation_text(t: Tr) -> impl Fn(&str, &str) -> (String, String) + Send + Sync {
+    move |address, link| {
+        (t.t1("identity-confirm-mail-subject", "address", address), t.t2s("identity-confirm-mail-body", "address", address, "link", link))
     }
 }
 
@@ -88,9 +127,13 @@ pub async fn list_identities(State(state): State<AppState>, ApiUser(user): ApiUs
 pub async fn create_identity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    t: Tr,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<IdentityInput>,
 ) -> Result<impl IntoResponse, AppError> {
-    let identity = state.letterbox.create_identity(&user, body.into()).await?;
+    let base = link_base(&state, &headers);
+    let text = confirmation_text(t);
+    let identity = state.letterbox.create_identity(&user, body.into(), &ConfirmationMail { link_base: &base, text: &text }).await?;
     let location = format!("/api/v1/identities/{}", identity.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(IdentityJson::from(identity))))
 }
@@ -108,10 +151,61 @@ pub async fn create_identity(
 pub async fn update_identity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    t: Tr,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<IdentityInput>,
 ) -> Result<axum::Json<IdentityJson>, AppError> {
-    Ok(axum::Json(state.letterbox.update_identity(&user, &id, body.into()).await?.into()))
+    let base = link_base(&state, &headers);
+    let text = confirmation_text(t);
+    let mail = ConfirmationMail { link_base: &base, text: &text };
+    Ok(axum::Json(state.letterbox.update_identity(&user, &id, body.into(), &mail).await?.into()))
+}
+
+/// The token of a confirmation link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmInput {
+    /// The `token` parameter of the link mailed to the address.
+    token: String,
+}
+
+/// Confirm an identity with the token from the link mailed to its address (single use, valid
+/// 24 hours, only for the user who added the identity).
+#[utoipa::path(post, path = "/api/v1/identities/confirm", tag = "identities", security(("bearer" = [])),
+    request_body(content = ConfirmInput, example = json!({"token": "Zk3…"})),
+    responses(
+        (status = 200, description = "Confirmed", body = IdentityJson),
+        (status = 404, description = "Unknown, used or expired token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_identity(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<ConfirmInput>,
+) -> Result<axum::Json<IdentityJson>, AppError> {
+    Ok(axum::Json(state.letterbox.confirm_identity(&user, &body.token).await?.into()))
+}
+
+/// Mail a new confirmation link to an unconfirmed identity (the previous link stops working).
+#[utoipa::path(post, path = "/api/v1/identities/{id}/confirmation", tag = "identities", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Identity id")),
+    responses(
+        (status = 202, description = "Mailed; the identity with `pendingConfirmation: true`", body = IdentityJson),
+        (status = 404, description = "No such identity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already confirmed", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The SMTP server refused the mail", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resend_confirmation(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    t: Tr,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+) -> Result<impl IntoResponse, AppError> {
+    let base = link_base(&state, &headers);
+    let text = confirmation_text(t);
+    let identity = state.letterbox.resend_identity_confirmation(&user, &id, &ConfirmationMail { link_base: &base, text: &text }).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(IdentityJson::from(identity))))
 }
 
 /// Delete an identity (not the last one).

@@ -5,7 +5,7 @@ mod compose;
 mod compose_body;
 mod events;
 mod export;
-mod identities;
+pub(crate) mod identities;
 mod mailboxes;
 mod message_actions;
 mod messages;
@@ -69,6 +69,8 @@ fn documented_routes(message_body_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(message_actions::batch))
         .routes(routes!(identities::list_identities, identities::create_identity))
         .routes(routes!(identities::update_identity, identities::delete_identity))
+        .routes(routes!(identities::confirm_identity))
+        .routes(routes!(identities::resend_confirmation))
         .routes(routes!(identities::list_contacts))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::delete_token))
@@ -106,6 +108,7 @@ const NO_MAIL_SERVER: &[&str] = &[
     "create_identity",
     "update_identity",
     "delete_identity",
+    "confirm_identity",
     "list_contacts",
     "events",
     "openapi_json",

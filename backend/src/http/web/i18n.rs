@@ -194,15 +194,48 @@ impl Tr {
     }
 }
 
+impl Tr {
+    /// The language of a request: the setting's cookie, then `Accept-Language`, then English.
+    pub fn of_headers(headers: &axum::http::HeaderMap) -> Tr {
+        let jar = CookieJar::from_headers(headers);
+        let chosen = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
+        let accepted = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
+        Tr { lang: chosen.or(accepted).unwrap_or_default() }
+    }
+
+    /// The language of the request being handled (see [`with_request_lang`]); English outside one.
+    pub fn current() -> Tr {
+        REQUEST_LANG.try_with(|t| *t).unwrap_or_default()
+    }
+
+    /// The translated subject, for the placeholder mail parsing gives a message without one.
+    pub fn subject(&self, subject: &str) -> String {
+        if subject == crate::mail::parse::NO_SUBJECT { self.t("no-subject") } else { subject.to_string() }
+    }
+
+    /// A plural message for the browser script (its `other` form), with `{count}` left for the
+    /// script to fill in.
+    pub fn count_for_script(&self, id: &str) -> String {
+        self.args(id, &[("n", "other".to_string()), ("count", "{count}".to_string())])
+    }
+}
+
+tokio::task_local! {
+    static REQUEST_LANG: Tr;
+}
+
+/// Middleware: remembers the request's language while it is handled, so that pages rendered
+/// without an extractor (the HTML error page, from `HtmlError`) speak it too.
+pub async fn with_request_lang(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let tr = Tr::of_headers(request.headers());
+    REQUEST_LANG.scope(tr, next.run(request)).await
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Tr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let chosen = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
-        let accepted =
-            parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
-        Ok(Tr { lang: chosen.or(accepted).unwrap_or_default() })
+        Ok(Tr::of_headers(&parts.headers))
     }
 }
 

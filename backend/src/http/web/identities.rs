@@ -1,8 +1,8 @@
 //! The identity forms of the settings page: add, edit (name, reply-to, signature, default) and
 //! delete after a confirmation page. A failed form shows the settings page again, filled in.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -10,8 +10,9 @@ use super::i18n::Tr;
 use super::session::{WebForm, WebUser, check_session_csrf};
 use super::settings::{ConfirmPage, IdentityForm, Overrides, html, page_chrome, render_settings};
 use crate::http::AppState;
+use crate::http::api::identities::{confirmation_text, link_base};
 use crate::http::error::{AppError, HtmlError};
-use crate::service::{IdentityChanges, ServiceError, UserSession};
+use crate::service::{ConfirmationMail, IdentityChanges, ServiceError, UserSession};
 
 /// A form with nothing but its CSRF token.
 #[derive(Debug, Default, Deserialize)]
@@ -25,6 +26,7 @@ pub async fn identity_create(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     t: Tr,
+    headers: HeaderMap,
     WebForm(form): WebForm<IdentityForm>,
 ) -> Result<Response, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
@@ -33,7 +35,10 @@ pub async fn identity_create(
         is_default: form.make_default.is_some().then_some(true),
         ..changes_of(&form)
     };
-    match state.letterbox.create_identity(&user, changes).await {
+    let base = link_base(&state, &headers);
+    let text = confirmation_text(t);
+    match state.letterbox.create_identity(&user, changes, &ConfirmationMail { link_base: &base, text: &text }).await {
+        Ok(identity) if !identity.confirmed => Ok(Redirect::to("/settings?notice=identity-confirm-sent#identities").into_response()),
         Ok(_) => Ok(Redirect::to("/settings?notice=identity-added#identities").into_response()),
         Err(err) => {
             let (status, message) = identity_error(t, err, "identity-error-exists")?;
@@ -48,17 +53,58 @@ pub async fn identity_update(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     t: Tr,
+    headers: HeaderMap,
     Path(id): Path<String>,
     WebForm(form): WebForm<IdentityForm>,
 ) -> Result<Response, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
     let changes = IdentityChanges { is_default: form.make_default.is_some().then_some(true), ..changes_of(&form) };
-    match state.letterbox.update_identity(&user, &id, changes).await {
+    let base = link_base(&state, &headers);
+    let text = confirmation_text(t);
+    match state.letterbox.update_identity(&user, &id, changes, &ConfirmationMail { link_base: &base, text: &text }).await {
         Ok(_) => Ok(Redirect::to("/settings?notice=identity-updated#identities").into_response()),
         Err(err) => {
             let (status, message) = identity_error(t, err, "identity-error-exists")?;
             render_settings(&state, &user, t, Overrides { edit_identity: Some((id, form, message)), ..Overrides::default() }, status).await
         }
+    }
+}
+
+/// `POST /settings/identities/{id}/confirmation`: mails a new confirmation link.
+pub async fn identity_resend(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    t: Tr,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<CsrfForm>,
+) -> Result<Response, HtmlError> {
+    check_session_csrf(&state, &user, form.csrf.as_deref())?;
+    let base = link_base(&state, &headers);
+    let text = confirmation_text(t);
+    state.letterbox.resend_identity_confirmation(&user, &id, &ConfirmationMail { link_base: &base, text: &text }).await?;
+    Ok(Redirect::to("/settings?notice=identity-confirm-sent#identities").into_response())
+}
+
+/// The confirmation link's query.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmQuery {
+    pub token: String,
+}
+
+/// `GET /identities/confirm?token=…`: the link mailed to a new identity; works for the logged-in
+/// user who added it (others see "not found"), once, within 24 hours.
+pub async fn identity_confirm(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    t: Tr,
+    Query(query): Query<ConfirmQuery>,
+) -> Result<Response, HtmlError> {
+    match state.letterbox.confirm_identity(&user, &query.token).await {
+        Ok(_) => Ok(Redirect::to("/settings?notice=identity-confirmed#identities").into_response()),
+        Err(ServiceError::NotFound(_)) => Err(HtmlError(AppError::not_found(t.t("identity-confirm-invalid")))),
+        Err(err) => Err(err.into()),
     }
 }
 

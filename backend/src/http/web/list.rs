@@ -116,7 +116,7 @@ fn row(t: Tr, message: &MessageSummary, base: &str, list_params: &str, now: time
         href,
         id,
         from: message.from.as_ref().map(display_address).unwrap_or_else(|| t.t("unknown-sender")),
-        subject: message.subject.clone(),
+        subject: t.subject(&message.subject),
         date_label: t.date_label(&message.date, now),
         date_iso: message.date.clone(),
         seen: message.seen,

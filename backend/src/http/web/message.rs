@@ -13,9 +13,11 @@ use super::session::{WebForm, WebUser, check_session_csrf};
 use super::templates::{AttachmentLink, MessageBody, MessagePage};
 use crate::http::AppState;
 use crate::http::error::{AppError, HtmlError};
+use crate::mail::auth_results::SenderCheck;
 use crate::mail::{MessageId, Role};
 use crate::service::messages::parse_message_id;
 use crate::service::render::{sanitized_body, text_body};
+use crate::service::settings::SenderTrust;
 use crate::service::{ServiceError, UserSession};
 
 /// `?remote=allow` loads remote images for this message only.
@@ -59,7 +61,8 @@ pub async fn message_page(
     }
     let summary = &view.summary;
     let sender = summary.from.as_ref().map(|f| f.email.to_lowercase()).unwrap_or_default();
-    let allow_remote = query.remote.as_deref() == Some("allow") || (!sender.is_empty() && settings.trusts_remote(&sender));
+    let trust = settings.sender_trust(&sender, view.parsed.authentication_results.as_deref(), state.config().authserv_id.as_deref());
+    let allow_remote = query.remote.as_deref() == Some("allow") || trust == SenderTrust::Trusted;
     let encoded = id.encode();
     let remote_blocked = match (&view.parsed.html, allow_remote) {
         (Some(html), false) => sanitized_body(html, &view.parsed.attachments, false, "").await.remote_blocked,
@@ -71,10 +74,11 @@ pub async fn message_page(
     let self_href =
         format!("/mail/{}/{encoded}{}", current.id, if list_params.is_empty() { String::new() } else { format!("?{list_params}") });
     let remote_href = format!("{self_href}{}remote=allow", if list_params.is_empty() { '?' } else { '&' });
+    let remote_unverified = unverified_reason(t, &trust, &sender);
     let page = MessagePage {
         chrome: chrome(&state, &user, &settings, &mailboxes, current, ""),
         t,
-        subject: summary.subject.clone(),
+        subject: t.subject(&summary.subject),
         from: summary.from.as_ref().map(display_with_email).unwrap_or_else(|| t.t("unknown-sender")),
         sender,
         to: join(&summary.to),
@@ -88,6 +92,7 @@ pub async fn message_page(
         self_href,
         remote_href,
         body_href: format!("/message/{encoded}/body{}", if allow_remote { "?remote=allow" } else { "" }),
+        remote_unverified,
         remote_blocked,
         attachments: view
             .parsed
@@ -104,6 +109,18 @@ pub async fn message_page(
         list,
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(render(&page)?)).into_response())
+}
+
+/// Why a listed sender's remote content stays blocked, for the banner ("" when it does not).
+fn unverified_reason(t: Tr, trust: &SenderTrust, sender: &str) -> String {
+    let key = match trust {
+        SenderTrust::Unverified(SenderCheck::NoHeader) => "remote-unverified-none",
+        SenderTrust::Unverified(SenderCheck::OtherServer) => "remote-unverified-other-server",
+        SenderTrust::Unverified(_) => "remote-unverified-failed",
+        SenderTrust::NotListed | SenderTrust::Trusted => return String::new(),
+    };
+    let domain = sender.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+    t.t2s(key, "sender", sender, "domain", domain)
 }
 
 fn display_with_email(address: &crate::mail::EmailAddress) -> String {

@@ -47,6 +47,8 @@ pub fn router(message_body_limit: usize) -> Router<AppState> {
         .route("/settings/identities", post(identities::identity_create))
         .route("/settings/identities/{id}", post(identities::identity_update))
         .route("/settings/identities/{id}/delete", get(identities::identity_delete_page).post(identities::identity_delete))
+        .route("/settings/identities/{id}/confirmation", post(identities::identity_resend))
+        .route("/identities/confirm", get(identities::identity_confirm))
         .route("/folders", get(folders::folders_page).post(folders::folder_create))
         .route("/folders/{id}/rename", post(folders::folder_rename))
         .route("/folders/{id}/export", get(export::folder_export))

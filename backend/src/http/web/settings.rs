@@ -76,6 +76,8 @@ pub struct IdentityView {
     pub reply_to: String,
     pub signature_excerpt: String,
     pub is_default: bool,
+    /// May send (see [`crate::service::Identity::confirmed`]); otherwise the page offers a new link.
+    pub confirmed: bool,
     pub form: IdentityForm,
     pub error: Option<String>,
 }
@@ -151,6 +153,8 @@ pub async fn settings_page(
         Some("identity-added") => Some("identity-added"),
         Some("identity-updated") => Some("identity-updated"),
         Some("identity-deleted") => Some("identity-deleted"),
+        Some("identity-confirm-sent") => Some("identity-confirm-sent"),
+        Some("identity-confirmed") => Some("identity-confirmed"),
         _ => None,
     };
     let overrides = Overrides { notice: notice.map(|id| t.t(id)), ..Overrides::default() };
@@ -242,6 +246,7 @@ fn identity_view(identity: Identity, edited: &Option<(String, IdentityForm, Stri
         reply_to: identity.reply_to.unwrap_or_default(),
         signature_excerpt: excerpt,
         is_default: identity.is_default,
+        confirmed: identity.confirmed,
         form,
         error,
     }

@@ -121,6 +121,8 @@ pub struct MessagePage {
     pub remote_href: String,
     pub body_href: String,
     pub remote_blocked: usize,
+    /// Why the sender's "always load" choice did not apply to this message ("" = it did, or none).
+    pub remote_unverified: String,
     pub attachments: Vec<AttachmentLink>,
 }
 
@@ -178,6 +180,8 @@ pub struct ComposePage {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
+    /// The request's language ([`super::i18n::Tr::current`]).
+    pub t: Tr,
     pub status: u16,
     pub title: &'a str,
     pub detail: &'a str,
