@@ -169,12 +169,12 @@ async fn logins_differing_only_by_case_have_their_own_event_feeds_and_rate_limit
 async fn rows_keyed_by_the_old_lower_case_login_are_rekeyed_by_the_stored_login() {
     let data = common::TempDir::new("lbmigrate");
     let url = format!("sqlite://{}?mode=rwc", data.0.join("letterbox.db").display());
-    // A database as the previous version left it (migrations up to 0006), with lower-case keys.
+    // A database as the previous version left it (migrations up to 0007), with lower-case keys.
     {
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
         let migrator =
             sqlx::migrate::Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))).await.unwrap();
-        migrator.run_to(6, &pool).await.unwrap();
+        migrator.run_to(7, &pool).await.unwrap();
         sqlx::query("INSERT INTO offline_credentials (username, login, sealed_password, updated_at) VALUES ('mixed@example.test', 'Mixed@Example.test', x'00', 1)")
             .execute(&pool)
             .await
