@@ -422,3 +422,31 @@ async fn webhooks_need_webhooks_manage_and_a_restricted_token_stays_in_its_mailb
     let (_, list) = get_json(&client, server.url("/api/v1/webhooks"), &session).await;
     assert_eq!(ids(&list), vec![all_id.clone()], "the revoked token's webhook is gone");
 }
+
+/// A webhook over a role alias (`sent`) is stored as the folder's id, the form events carry,
+/// so it hears that folder's mail; an alias no folder holds is a 422 naming the entry.
+#[tokio::test]
+async fn a_webhook_over_a_role_alias_hears_that_folder() {
+    let server = webhook_server().await;
+    let client = api_client();
+    let (user, password) = rig().new_user("hookalias").await;
+    let token = server.login(&client, &user, &password).await;
+    let sent_id = letterbox::mail::MailboxId::from_path("Sent").to_string();
+    let (port, mut received) = receiver(&[]).await;
+    let url = format!("http://127.0.0.1:{port}/sent");
+
+    let (status, created) = create(&client, &server, &token, json!({"url": url, "events": ["mailbox"], "mailboxes": ["sent"]})).await;
+    assert_eq!((status, &created["mailboxes"]), (201, &json!([sent_id])), "{created}");
+    let (status, problem) =
+        create(&client, &server, &token, json!({"url": url, "events": ["message.new"], "mailboxes": ["INBOX", "nope!"]})).await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("mailboxes[1]")), "{problem}");
+
+    let _events = wait_until_watching(&client, &server, &token).await;
+    let mut other = RawImap::login(rig().imap_port(), &user, &password).await;
+    other.append("Sent", &message("Filed in Sent")).await;
+    // Other folders' counts are read when INBOX wakes the watcher; the INBOX event is filtered out.
+    other.append("INBOX", &message("Wakes the watcher")).await;
+    let request = next(&mut received).await;
+    let body = request.json();
+    assert_eq!((body["type"].as_str(), body["data"]["mailboxId"].as_str()), (Some("mailbox"), Some(sent_id.as_str())), "{body}");
+}

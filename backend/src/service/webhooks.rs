@@ -12,7 +12,7 @@ use super::tokens::stored_mailboxes;
 use super::webhook_http::{parse_target, resolve};
 use super::{AccountKey, Letterbox, Scope, ServiceError, UserSession, now_unix};
 use crate::auth::{SealKey, random_id, seal};
-use crate::mail::MailboxRef;
+use crate::mail::{MailboxId, MailboxRef};
 use crate::secret::{Credentials, Secret};
 use crate::store::WebhookRecord;
 
@@ -161,6 +161,39 @@ impl Letterbox {
         Ok(seal::open(&self.webhooks.key, &offline_context(username), &sealed).map(|password| Credentials { username: login, password }))
     }
 
+    /// The ids a webhook's `mailboxes` name, in the form events carry (`mailboxId`): a role
+    /// alias (`sent`) becomes the id of the folder holding that role now, so it matches events.
+    /// A restricted token may name only mailboxes of its own grant.
+    async fn webhook_mailbox_ids(&self, session: &UserSession, mailboxes: &[String]) -> Result<Vec<String>, ServiceError> {
+        if mailboxes.is_empty() || mailboxes.len() > 100 {
+            return Err(unprocessable("mailboxes", "give 1 to 100 mailbox ids, or leave it out for every mailbox"));
+        }
+        let mut ids = Vec::with_capacity(mailboxes.len());
+        for (i, mailbox) in mailboxes.iter().enumerate() {
+            let field = format!("mailboxes[{i}]");
+            if mailbox.is_empty() || mailbox.len() > 1000 || mailbox.chars().any(char::is_control) {
+                return Err(unprocessable(&field, "not a mailbox id"));
+            }
+            let path = match MailboxRef::parse(mailbox) {
+                Some(MailboxRef::Path(path)) => path,
+                Some(MailboxRef::Role(_)) => match self.resolve_any_mailbox(session, mailbox).await {
+                    Ok(path) => path,
+                    Err(ServiceError::NotFound(why)) => return Err(unprocessable(&field, why)),
+                    Err(other) => return Err(other),
+                },
+                None => return Err(unprocessable(&field, "not a mailbox id")),
+            };
+            if !session.grant.allows_mailbox(&path) {
+                return Err(unprocessable(&field, "not the id of a mailbox this token may see"));
+            }
+            let id = MailboxId::from_path(&path).as_str().to_string();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
     /// Creates a webhook; the returned secret is shown this once.
     pub async fn create_webhook(self: &Arc<Self>, session: &UserSession, input: NewWebhook) -> Result<(Webhook, Secret), ServiceError> {
         authorize(session)?;
@@ -182,22 +215,10 @@ impl Letterbox {
                 events.push(event.clone());
             }
         }
-        if let Some(mailboxes) = &input.mailboxes {
-            if mailboxes.is_empty() || mailboxes.len() > 100 {
-                return Err(unprocessable("mailboxes", "give 1 to 100 mailbox ids, or leave it out for every mailbox"));
-            }
-            for (i, mailbox) in mailboxes.iter().enumerate() {
-                if mailbox.is_empty() || mailbox.len() > 1000 || mailbox.chars().any(char::is_control) {
-                    return Err(unprocessable(&format!("mailboxes[{i}]"), "not a mailbox id"));
-                }
-                // A restricted token names only mailboxes of its own (by id, as events carry them).
-                if session.grant.mailboxes.is_some()
-                    && !matches!(MailboxRef::parse(mailbox), Some(MailboxRef::Path(path)) if session.grant.allows_mailbox(&path))
-                {
-                    return Err(unprocessable(&format!("mailboxes[{i}]"), "not the id of a mailbox this token may see"));
-                }
-            }
-        }
+        let mailboxes = match &input.mailboxes {
+            Some(mailboxes) => Some(self.webhook_mailbox_ids(session, mailboxes).await?),
+            None => None,
+        };
         let allowed = &self.config.webhook_allowed_hosts;
         let target = parse_target(&input.url, allowed).map_err(|e| unprocessable("url", e))?;
         resolve(&target, allowed).await.map_err(|e| unprocessable("url", e))?;
@@ -213,7 +234,7 @@ impl Letterbox {
             username: username.clone(),
             url: input.url.trim().to_string(),
             events: serde_json::to_string(&events).unwrap_or_default(),
-            mailboxes: input.mailboxes.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default()),
+            mailboxes: mailboxes.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default()),
             sealed_secret: seal::seal(&self.webhooks.key, &format!("webhook:{id}"), &secret),
             created_at: now_unix(),
             token_id: session.grant.token_id.clone(),
