@@ -9,9 +9,10 @@ use async_imap::types::Flag;
 use futures::TryStreamExt;
 
 use super::connection::{ImapConnection, quote};
+use super::envelope;
 use super::error::ImapError;
 use super::utf7;
-use crate::mail::parse::{HeaderSummary, parse_headers};
+use crate::mail::parse::HeaderSummary;
 use crate::mail::{Flags, SortKey, SortOrder};
 
 /// The state of the selected mailbox.
@@ -213,11 +214,10 @@ impl ImapConnection {
     async fn sort_locally(&mut self, uids: Vec<u32>, order: SortOrder) -> Result<Vec<u32>, ImapError> {
         let mut keyed: Vec<(u32, String, i64, u32)> = Vec::with_capacity(uids.len());
         for chunk in uids.chunks(1000) {
-            let fetches: Vec<_> =
-                self.session.uid_fetch(uid_set(chunk), "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])").await?.try_collect().await?;
+            let fetches: Vec<_> = self.session.uid_fetch(uid_set(chunk), envelope::SORT_KEY_ITEMS).await?.try_collect().await?;
             for fetch in fetches {
                 let Some(uid) = fetch.uid else { continue };
-                let headers = parse_headers(fetch.header().unwrap_or_default());
+                let headers = envelope::summary_of(fetch.envelope());
                 let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or(0);
                 let text = match order.key {
                     SortKey::From => headers.from.map(|f| f.email.to_lowercase()).unwrap_or_default(),
@@ -247,12 +247,7 @@ impl ImapConnection {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let fetches: Vec<_> = self
-            .session
-            .uid_fetch(uid_set(uids), "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])")
-            .await?
-            .try_collect()
-            .await?;
+        let fetches: Vec<_> = self.session.uid_fetch(uid_set(uids), envelope::LIST_ITEMS).await?.try_collect().await?;
         let mut by_uid: HashMap<u32, FetchedSummary> = HashMap::with_capacity(fetches.len());
         for fetch in &fetches {
             let Some(uid) = fetch.uid else { continue };
@@ -263,7 +258,7 @@ impl ImapConnection {
                     flags: flags_of(fetch.flags()),
                     received_at: fetch.internal_date().map(|d| d.timestamp()).unwrap_or(0),
                     size: fetch.size.unwrap_or(0),
-                    headers: parse_headers(fetch.header().unwrap_or_default()),
+                    headers: envelope::summary_of(fetch.envelope()),
                     has_attachments: fetch.bodystructure().is_some_and(super::structure::has_attachments),
                 },
             );

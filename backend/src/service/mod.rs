@@ -5,6 +5,7 @@ pub mod compose;
 pub mod drafts;
 mod error;
 pub mod events;
+mod filing;
 mod idempotency;
 mod identities;
 mod mailboxes;
