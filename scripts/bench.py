@@ -248,7 +248,10 @@ def uid_fetch(imap, uids, items):
     if not uids:
         return []
     data = imap_ok(imap, "FETCH", ",".join(map(str, uids)), items)
-    got = [d for d in data if isinstance(d, tuple)]
+    # imaplib gives a response with literals in it (a header, an 8-bit subject) as tuples
+    # (one per literal) and the rest of the line, one without as a plain line: every response
+    # starts with "<seq> (", continuations do not.
+    got = [d for d in data if re.match(rb"\d+ \(", (d[0] if isinstance(d, tuple) else d) or b"")]
     if len(got) != len(uids):
         raise BenchError(f"IMAP UID FETCH of {len(uids)} messages returned {len(got)}")
     return got
