@@ -108,8 +108,23 @@ impl AsyncTokioStream for SubmitStream {
     }
 }
 
+impl SubmitStream {
+    /// Asks the kernel to acknowledge the next segments at once (Linux resets this after a few
+    /// ACKs, hence before every read and write). The server's side keeps Nagle's algorithm on:
+    /// after a full TLS 1.3 handshake it sends its session tickets, then holds the reply to
+    /// our next command until those are acknowledged, and a delayed ACK costs 40 ms.
+    fn quickack(&self) {
+        let tcp = match &self.0 {
+            Inner::Tcp(tcp) => tcp,
+            Inner::Tls(tls) => tls.get_ref().0,
+        };
+        let _ = socket2::SockRef::from(tcp).set_tcp_quickack(true);
+    }
+}
+
 impl AsyncRead for SubmitStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.quickack();
         match &mut self.get_mut().0 {
             Inner::Tcp(tcp) => Pin::new(tcp).poll_read(cx, buf),
             Inner::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
@@ -119,6 +134,7 @@ impl AsyncRead for SubmitStream {
 
 impl AsyncWrite for SubmitStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.quickack();
         match &mut self.get_mut().0 {
             Inner::Tcp(tcp) => Pin::new(tcp).poll_write(cx, buf),
             Inner::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
@@ -153,6 +169,28 @@ mod tests {
         let stream = SubmitStream::plain(tcp);
         assert!(!stream.is_tls());
         assert_eq!(AsyncTokioStream::peer_addr(&stream).expect("peer").port(), port);
+    }
+
+    #[tokio::test]
+    async fn every_write_asks_for_immediate_acks() {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let tcp = connect_tcp("127.0.0.1", port, Duration::from_secs(5)).await.expect("connect");
+        let mut stream = SubmitStream::plain(tcp);
+        let quickack = |stream: &SubmitStream| match &stream.0 {
+            Inner::Tcp(tcp) => socket2::SockRef::from(tcp).tcp_quickack().expect("read TCP_QUICKACK"),
+            Inner::Tls(_) => unreachable!("plain"),
+        };
+        for _ in 0..2 {
+            // Delayed ACKs, as the kernel falls back to them after a few segments.
+            if let Inner::Tcp(tcp) = &stream.0 {
+                socket2::SockRef::from(tcp).set_tcp_quickack(false).expect("clear TCP_QUICKACK");
+            }
+            assert!(!quickack(&stream));
+            stream.write_all(b"EHLO x\r\n").await.expect("write");
+            assert!(quickack(&stream), "a write through the stream turns quick ACKs back on");
+        }
     }
 
     #[tokio::test]
