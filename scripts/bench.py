@@ -5,14 +5,14 @@ Usage (as root, from anywhere in the repository):
 
     sudo python3 scripts/bench.py [--sizes 10000,100000] [--runs 15] [--json FILE]
                                   [--word report] [--no-build] [--keep]
-                                  [--skip-steps] [--skip-load] [--skip-rss]
+                                  [--skip-steps] [--skip-warm] [--skip-load] [--skip-rss]
                                   [--users 200] [--user-messages 200] [--rounds 5]
                                   [--logins-per-user 5] [--streams 200]
 
 Builds Letterbox in release mode (honouring CARGO_TARGET_DIR), starts a private Dovecot +
 Postfix rig under /tmp/lb-bench-<pid> (scripts/rig/start.sh), fills one fresh user's INBOX per
 size with scripts/rig/fill.py, warms Dovecot's sort cache, starts Letterbox against the rig and
-measures, per size, six steps three ways: Letterbox's API, a raw IMAP client on one kept
+measures, per size, seven steps three ways: Letterbox's API, a raw IMAP client on one kept
 connection, and a raw IMAP client that opens a new connection per request (connect + STARTTLS +
 LOGIN + SELECT + commands + LOGOUT, as Roundcube does):
 
@@ -22,6 +22,14 @@ LOGIN + SELECT + commands + LOGOUT, as Roundcube does):
   first page warm   the second GET of the first page in that same process
   page 100, open message, search subject   on one long-running Letterbox process
   flag + list       PATCH {"flagged": …} then GET the first page (raw: UID STORE + SORT + FETCH)
+  send              POST /api/v1/send of a short text message to the rig's sink user, after one
+                    GET /api/v1/mailboxes as the web UI does (raw: SMTP submission on a new
+                    connection with STARTTLS + AUTH, then APPEND to Sent on the kept or a new
+                    IMAP connection)
+
+The raw client's list FETCH asks only for items Dovecot caches (ENVELOPE, not header fields), like
+Letterbox.
+--skip-warm measures only the cold first page and send per size.
 
 Before the timed runs of a step each variant does one untimed warm-up run; the timed runs of the
 three variants are interleaved so background load hits them alike.
@@ -37,6 +45,7 @@ Only 127.0.0.1 is ever contacted.
 import argparse
 import asyncio
 import concurrent.futures
+import email.utils
 import imaplib
 import json
 import math
@@ -45,6 +54,7 @@ import re
 import resource
 import shutil
 import signal
+import smtplib
 import socket
 import ssl
 import statistics
@@ -61,7 +71,9 @@ HOST = "127.0.0.1"
 PAGE = 50
 HTTP_TIMEOUT = 120       # seconds per HTTP request
 IMAP_TIMEOUT = 120       # seconds per IMAP socket operation
-FETCH_ITEMS = "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])"
+# What a list needs, asking only for items Dovecot keeps in its cache (as Letterbox's list does):
+# header fields (BODY.PEEK[HEADER]) would make Dovecot open every message file.
+FETCH_ITEMS = "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE ENVELOPE)"
 SORT_ORDER = "(REVERSE DATE)"
 # A UID SORT reply for 100k messages is one ~700 KB line; imaplib refuses lines over 1 MB.
 imaplib._MAXLINE = 64 * 1024 * 1024
@@ -236,7 +248,10 @@ def uid_fetch(imap, uids, items):
     if not uids:
         return []
     data = imap_ok(imap, "FETCH", ",".join(map(str, uids)), items)
-    got = [d for d in data if isinstance(d, tuple)]
+    # imaplib gives a response with literals in it (a header, an 8-bit subject) as tuples
+    # (one per literal) and the rest of the line, one without as a plain line: every response
+    # starts with "<seq> (", continuations do not.
+    got = [d for d in data if re.match(rb"\d+ \(", (d[0] if isinstance(d, tuple) else d) or b"")]
     if len(got) != len(uids):
         raise BenchError(f"IMAP UID FETCH of {len(uids)} messages returned {len(got)}")
     return got
@@ -289,6 +304,7 @@ def start_letterbox(binary, env, rig_dir, name="letterbox"):
     lb_env = dict(os.environ,
                   LETTERBOX_LISTEN=f"{HOST}:{port}",
                   LETTERBOX_IMAP=f"imap://{HOST}:{env['RIG_IMAP_PORT']}",
+                  LETTERBOX_SMTP=f"smtp://{HOST}:{env['RIG_SMTP_PORT']}",
                   LETTERBOX_CA_FILE=env["RIG_CA_FILE"],
                   LETTERBOX_DATA_DIR=os.path.join(rig_dir, "lb-data" if name == "letterbox" else f"{name}-data"),
                   RUST_LOG="warn")
@@ -449,11 +465,37 @@ def bench_cold(size, user, password, env, binary, rig_dir, runs):
                      "raw_fresh_session_select_sort_fetch_ms": summary(fresh_select)}
 
 
-def bench_size(size, user, password, env, base, runs, word):
-    """Measures one filled INBOX on the long-running Letterbox; returns {variant: {step: summary}}."""
+def raw_message(user, to, tag):
+    """A small plain-text message as a mail client builds it (CRLF line ends)."""
+    return (f"From: {user}\r\nTo: {to}\r\nSubject: bench send {tag}\r\n"
+            f"Date: {email.utils.formatdate(localtime=True)}\r\n"
+            f"Message-ID: <bench-{os.getpid()}-{tag}@example.test>\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\nA benchmark message.\r\n").encode()
+
+
+def raw_send(env, user, password, to, imap, tag):
+    """What a client without Letterbox does to send: SMTP submission on a new connection
+    (STARTTLS + AUTH + MAIL/RCPT/DATA + QUIT), then APPEND of the same bytes to Sent on `imap`."""
+    message = raw_message(user, to, tag)
+    ctx = ssl.create_default_context(cafile=env["RIG_CA_FILE"])
+    with smtplib.SMTP(HOST, int(env["RIG_SMTP_PORT"]), timeout=IMAP_TIMEOUT) as smtp:
+        smtp.starttls(context=ctx)
+        smtp.login(user, password)
+        refused = smtp.sendmail(user, [to], message)
+        if refused:
+            raise BenchError(f"raw SMTP: recipients refused: {refused}")
+    typ, data = imap.append("Sent", r"(\Seen)", None, message)
+    if typ != "OK":
+        raise BenchError(f"raw IMAP APPEND to Sent: {typ} {data}")
+
+
+def bench_size(size, user, password, env, base, runs, word, warm_steps=True):
+    """Measures one filled INBOX on the long-running Letterbox; returns {variant: {step: summary}}.
+    Without `warm_steps` only the send step is measured."""
     pages = max(1, math.ceil(size / PAGE))
     page_no = min(100, pages)
-    steps = [f"page {page_no}", "open message", "search subject", "flag + list"]
+    steps = [f"page {page_no}", "open message", "search subject", "flag + list"] if warm_steps else []
+    steps.append("send")
     inbox = INBOX_PATH
     q = urllib.parse.quote(f"subject:{word}")
 
@@ -466,17 +508,32 @@ def bench_size(size, user, password, env, base, runs, word):
         raise BenchError(f"first page for {user}: {len(ids)} items, total {first['total']} (expected {size})")
     t = time.monotonic()
     cursor, page = None, first
-    for _ in range(page_no - 1):
+    for _ in range(page_no - 1 if warm_steps else 0):
         cursor = page["nextCursor"]
         if not cursor:
             raise BenchError(f"{user}: no nextCursor before page {page_no}")
         page = json.loads(http(base, "GET", f"{inbox}?limit={PAGE}&cursor={urllib.parse.quote(cursor)}", token))
     lb_pageN_uids = [m["uid"] for m in page["items"]]
-    log(f"{size}: followed nextCursor {page_no - 1} times in {time.monotonic() - t:.1f}s")
+    if warm_steps:
+        log(f"{size}: followed nextCursor {page_no - 1} times in {time.monotonic() - t:.1f}s")
     cursor_q = f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""
-    search = json.loads(http(base, "GET", f"{inbox}?limit={PAGE}&q={q}", token))
-    if not search["items"]:
-        raise BenchError(f"Letterbox search subject:{word} found nothing; pick another --word")
+    search = {"items": [], "total": 0}
+    if warm_steps:
+        search = json.loads(http(base, "GET", f"{inbox}?limit={PAGE}&q={q}", token))
+        if not search["items"]:
+            raise BenchError(f"Letterbox search subject:{word} found nothing; pick another --word")
+    # The web UI lists the folders (with counts) when it opens, before anything is sent.
+    http(base, "GET", "/api/v1/mailboxes", token)
+    sink = env["RIG_SINK_USER"]
+    sent_no = {"n": 0}
+
+    def next_tag(variant):
+        sent_no["n"] += 1
+        return f"{variant}-{size}-{sent_no['n']}"
+
+    def lb_send():
+        body = {"to": [{"email": sink}], "subject": f"bench send {next_tag('lb')}", "text": "A benchmark message.\n"}
+        http(base, "POST", "/api/v1/send", token, body=body, expect=201)
 
     lb_i = {"open": 0}
 
@@ -529,21 +586,26 @@ def bench_size(size, user, password, env, base, runs, word):
     try:
         # Same work? The raw client must see the same pages and matches as Letterbox.
         all_uids = uid_sort(kept, "ALL")
-        if all_uids[:PAGE] != lb_first_uids or all_uids[lo:hi] != lb_pageN_uids:
+        if all_uids[:PAGE] != lb_first_uids or (warm_steps and all_uids[lo:hi] != lb_pageN_uids):
             log(f"WARNING {size}: Letterbox's pages differ from raw UID SORT (REVERSE DATE)")
-        matches = uid_sort(kept, crit)
-        if len(matches) != search["total"]:
-            log(f"WARNING {size}: raw SUBJECT search found {len(matches)}, Letterbox {search['total']}")
+        if warm_steps:
+            matches = uid_sort(kept, crit)
+            if len(matches) != search["total"]:
+                log(f"WARNING {size}: raw SUBJECT search found {len(matches)}, Letterbox {search['total']}")
 
         def fresh(op):
             return new_conn(env, user, password, op)
 
+        # Send: raw "kept" APPENDs on the kept connection (INBOX selected), raw "new" on a new one;
+        # the SMTP submission is a new connection for every variant (as Letterbox does it).
+        send_kept = lambda: raw_send(env, user, password, sink, kept, next_tag("kept"))
+        send_new = fresh(lambda i: raw_send(env, user, password, sink, i, next_tag("new")))
         variants = {
-            "letterbox": [lb_page, lb_open, lb_search, lb_flag],
-            "raw_kept": [lambda: raw_page(kept), lambda: raw_open(kept, "kept"), lambda: raw_search(kept),
-                         lambda: raw_flag(kept, "raw_kept")],
-            "raw_new": [fresh(raw_page), fresh(lambda i: raw_open(i, "new")), fresh(raw_search),
-                        fresh(lambda i: raw_flag(i, "raw_new"))],
+            "letterbox": ([lb_page, lb_open, lb_search, lb_flag] if warm_steps else []) + [lb_send],
+            "raw_kept": ([lambda: raw_page(kept), lambda: raw_open(kept, "kept"), lambda: raw_search(kept),
+                          lambda: raw_flag(kept, "raw_kept")] if warm_steps else []) + [send_kept],
+            "raw_new": ([fresh(raw_page), fresh(lambda i: raw_open(i, "new")), fresh(raw_search),
+                         fresh(lambda i: raw_flag(i, "raw_new"))] if warm_steps else []) + [send_new],
         }
         results = {v: {} for v in variants}
         for si, step in enumerate(steps):
@@ -763,6 +825,14 @@ def print_table(size, data, rss):
               f"POST /session {ms(cold['login_ms']['median'])} ms (medians, not in the cold time).\n"
               f"Raw IMAP on a just-logged-in connection (login not timed): SELECT + SORT + FETCH "
               f"{ms(fresh)} ms (Letterbox cold {lb_cold / fresh:.2f}× that)")
+    lb_cold, new_cold = res["letterbox"]["first page cold"]["median"], res["raw_new"]["first page cold"]["median"]
+    print(f"Cold first list: Letterbox {ms(lb_cold)} ms vs raw IMAP on a new connection (connect + STARTTLS + "
+          f"LOGIN + SELECT + SORT + FETCH) {ms(new_cold)} ms = {lb_cold / new_cold:.2f}×")
+    if "send" in res["letterbox"]:
+        lb_send, kept_send = res["letterbox"]["send"]["median"], res["raw_kept"]["send"]["median"]
+        print(f"Send: Letterbox POST /api/v1/send {ms(lb_send)} ms vs raw SMTP (new connection: STARTTLS + AUTH + "
+              f"MAIL/RCPT/DATA + QUIT) + APPEND to Sent on a kept IMAP connection {ms(kept_send)} ms; "
+              f"with a new IMAP connection for the APPEND {ms(res['raw_new']['send']['median'])} ms")
     print(f"Letterbox RSS after these runs: {rss['VmRSS'] / 1024:.1f} MiB (peak {rss['VmHWM'] / 1024:.1f} MiB)")
     sys.stdout.flush()
 
@@ -832,9 +902,16 @@ def print_targets(all_data, load, rss):
         at = f" ({size})"
         warm = res["letterbox"]["first page warm"]["median"]
         add(f"warm first page ≤ 15 ms{at}", f"{ms(warm)} ms", warm <= 15)
-        opened = res["letterbox"]["open message"]["median"]
-        add(f"open message ≤ 10 ms{at}", f"{ms(opened)} ms", opened <= 10)
+        if "open message" in res["letterbox"]:
+            opened = res["letterbox"]["open message"]["median"]
+            add(f"open message ≤ 10 ms{at}", f"{ms(opened)} ms", opened <= 10)
         cold = res["letterbox"]["first page cold"]["median"]
+        new_cold = res["raw_new"]["first page cold"]["median"]
+        add(f"cold first page ≤ raw new connection{at}", f"{ms(cold)} ms vs {ms(new_cold)} ms = {cold / new_cold:.2f}×",
+            cold <= new_cold)
+        sent = res["letterbox"]["send"]["median"]
+        add(f"send ≤ 30 ms{at}", f"{ms(sent)} ms (raw SMTP + APPEND {ms(res['raw_kept']['send']['median'])} ms)",
+            sent <= 30)
         raw = res["raw_kept"]["first page cold"]["median"]
         fresh = all_data[size]["cold_details"]["raw_fresh_session_select_sort_fetch_ms"]["median"]
         add(f"cold first page ≤ 1.3× raw kept-connection{at}",
@@ -878,6 +955,8 @@ def parse_args():
     ap.add_argument("--no-build", action="store_true", help="use the already built release binary")
     ap.add_argument("--keep", action="store_true", help="leave the rig directory in /tmp (it is stopped anyway)")
     ap.add_argument("--skip-steps", action="store_true", help="skip the per-size step tables (and the big fills)")
+    ap.add_argument("--skip-warm", action="store_true",
+                    help="per size, measure only the cold first page and send (skip page N, open, search, flag)")
     ap.add_argument("--skip-load", action="store_true", help="skip the concurrent-users listing")
     ap.add_argument("--skip-rss", action="store_true", help="skip the sessions + event streams memory reading")
     ap.add_argument("--users", type=int, default=200,
@@ -989,7 +1068,7 @@ def main():
         for size in a.sizes:
             log(f"measuring {size} messages, {a.runs} runs per step")
             cold, cold_details = bench_cold(size, *users[size], env, binary, rig_dir, a.runs)
-            data = bench_size(size, *users[size], env, base, a.runs, a.word)
+            data = bench_size(size, *users[size], env, base, a.runs, a.word, warm_steps=not a.skip_warm)
             check_alive()
             for variant in data["results"]:
                 data["results"][variant] = {**cold[variant], **data["results"][variant]}

@@ -222,3 +222,38 @@ async fn markdown_becomes_a_sanitized_html_alternative() {
     assert!(!html.to_lowercase().contains("<script") && !html.contains("javascript:"), "{html}");
     assert_eq!(parsed.body_text(0).expect("plain text").replace("\r\n", "\n").trim_end(), text.trim_end(), "the source is the plain text");
 }
+
+#[tokio::test]
+async fn a_send_files_the_copy_in_sent_from_the_listed_folders_without_listing_again() {
+    let server = Server::start().await;
+    let client = api_client();
+    let (alice, password) = rig().new_user("nolist");
+    let token = server.login(&client, &alice, &password).await;
+    let (bob, _) = fresh_user(&server, &client, "nolistrcpt").await;
+    let credentials = letterbox::secret::Credentials { username: alice.clone(), password: letterbox::secret::Secret::new(password) };
+    let pool = &server.state.letterbox.pool;
+    // The web UI lists the folders (LIST with STATUS counts of each) when it opens.
+    let (status, body) = get_json(&client, server.url("/api/v1/mailboxes"), &token).await;
+    assert_eq!(status, 200, "{body}");
+    let lists = pool.folder_lists(&credentials);
+    assert!(lists >= 1, "listing the folders is counted");
+
+    for n in 0..2 {
+        let body = json!({"to": [bob], "subject": format!("no list {n}"), "text": "hi\n"});
+        let (status, sent) = post(&client, &server, "/api/v1/send", &token, &body).await;
+        assert_eq!(status, 201, "{sent}");
+        assert!(sent["sentId"].as_str().is_some(), "the copy was filed: {sent}");
+    }
+    assert_eq!(pool.folder_lists(&credentials), lists, "sending did not list the folders again");
+    let sent = list(&client, &server, &token, "sent").await;
+    assert_eq!(sent.len(), 2, "both copies are in Sent");
+
+    // Without a remembered list (the folders changed), send lists them once and files the copy.
+    let before = pool.folder_lists(&credentials);
+    pool.forget_roles(&credentials);
+    let body = json!({"to": [bob], "subject": "after a change", "text": "hi\n"});
+    let (status, sent) = post(&client, &server, "/api/v1/send", &token, &body).await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(pool.folder_lists(&credentials), before + 1, "without a remembered list, send lists the folders");
+    assert_eq!(list(&client, &server, &token, "sent").await.len(), 3);
+}

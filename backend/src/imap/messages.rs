@@ -9,9 +9,10 @@ use async_imap::types::Flag;
 use futures::TryStreamExt;
 
 use super::connection::{ImapConnection, quote};
+use super::envelope;
 use super::error::ImapError;
 use super::utf7;
-use crate::mail::parse::{HeaderSummary, parse_headers};
+use crate::mail::parse::HeaderSummary;
 use crate::mail::{Flags, SortKey, SortOrder};
 
 /// The state of the selected mailbox.
@@ -103,16 +104,41 @@ impl ImapConnection {
     /// Selects `path` afresh even when it is selected already (SELECT syncs the folder: about
     /// 70 ms on a 100k Maildir, so lists use [`ImapConnection::mailbox_state`] instead).
     async fn reselect(&mut self, path: &str) -> Result<Selected, ImapError> {
+        Ok(self.select_with_state(path, false).await?.0)
+    }
+
+    /// [`ImapConnection::mailbox_state`] for a list that will SELECT `path` anyway: when it is
+    /// not selected yet, it is selected now and the state read from the SELECT reply. A STATUS
+    /// first would make a fresh Dovecot process open and sync the folder twice (at 100k
+    /// messages, a second full pass over the Maildir).
+    pub async fn list_state(&mut self, path: &str) -> Result<MailboxState, ImapError> {
+        if self.selected.as_ref().is_some_and(|s| s.path == path) {
+            return self.mailbox_state(path).await;
+        }
+        // SELECT (CONDSTORE) makes the reply carry HIGHESTMODSEQ, as STATUS would.
+        let condstore = self.capabilities().has("CONDSTORE");
+        Ok(self.select_with_state(path, condstore).await?.1)
+    }
+
+    async fn select_with_state(&mut self, path: &str, condstore: bool) -> Result<(Selected, MailboxState), ImapError> {
         self.selected = None;
         quote(path)?; // rejects CR/LF before anything is sent
-        let mailbox = self.session.select(utf7::encode(path)).await.map_err(|e| match ImapError::from(e) {
+        let wire = utf7::encode(path);
+        let selecting = if condstore { self.session.select_condstore(wire).await } else { self.session.select(wire).await };
+        let mailbox = selecting.map_err(|e| match ImapError::from(e) {
             ImapError::No(text) => ImapError::No(format!("[NONEXISTENT] {text}")),
             other => other,
         })?;
         let uid_validity = mailbox.uid_validity.ok_or_else(|| ImapError::Protocol("SELECT gave no UIDVALIDITY".into()))?;
         let selected = Selected { path: path.to_string(), uid_validity, exists: mailbox.exists, uid_next: mailbox.uid_next.unwrap_or(0) };
         self.selected = Some(selected.clone());
-        Ok(selected)
+        let state = MailboxState {
+            uid_validity,
+            uid_next: selected.uid_next,
+            messages: selected.exists,
+            highest_modseq: mailbox.highest_modseq.filter(|_| condstore),
+        };
+        Ok((selected, state))
     }
 
     /// What identifies the exact set of messages in a mailbox, cheaply (NOOP + STATUS, well under
@@ -213,11 +239,10 @@ impl ImapConnection {
     async fn sort_locally(&mut self, uids: Vec<u32>, order: SortOrder) -> Result<Vec<u32>, ImapError> {
         let mut keyed: Vec<(u32, String, i64, u32)> = Vec::with_capacity(uids.len());
         for chunk in uids.chunks(1000) {
-            let fetches: Vec<_> =
-                self.session.uid_fetch(uid_set(chunk), "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])").await?.try_collect().await?;
+            let fetches: Vec<_> = self.session.uid_fetch(uid_set(chunk), envelope::SORT_KEY_ITEMS).await?.try_collect().await?;
             for fetch in fetches {
                 let Some(uid) = fetch.uid else { continue };
-                let headers = parse_headers(fetch.header().unwrap_or_default());
+                let headers = envelope::summary_of(fetch.envelope());
                 let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or(0);
                 let text = match order.key {
                     SortKey::From => headers.from.map(|f| f.email.to_lowercase()).unwrap_or_default(),
@@ -247,12 +272,7 @@ impl ImapConnection {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let fetches: Vec<_> = self
-            .session
-            .uid_fetch(uid_set(uids), "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])")
-            .await?
-            .try_collect()
-            .await?;
+        let fetches: Vec<_> = self.session.uid_fetch(uid_set(uids), envelope::LIST_ITEMS).await?.try_collect().await?;
         let mut by_uid: HashMap<u32, FetchedSummary> = HashMap::with_capacity(fetches.len());
         for fetch in &fetches {
             let Some(uid) = fetch.uid else { continue };
@@ -263,7 +283,7 @@ impl ImapConnection {
                     flags: flags_of(fetch.flags()),
                     received_at: fetch.internal_date().map(|d| d.timestamp()).unwrap_or(0),
                     size: fetch.size.unwrap_or(0),
-                    headers: parse_headers(fetch.header().unwrap_or_default()),
+                    headers: envelope::summary_of(fetch.envelope()),
                     has_attachments: fetch.bodystructure().is_some_and(super::structure::has_attachments),
                 },
             );

@@ -5,6 +5,7 @@ mod append;
 mod changes;
 mod connect;
 mod connection;
+mod envelope;
 mod error;
 mod export;
 mod idle;

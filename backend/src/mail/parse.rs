@@ -80,6 +80,44 @@ pub fn parse_headers(header: &[u8]) -> HeaderSummary {
     }
 }
 
+/// A list summary from the parts of an IMAP ENVELOPE: the raw Subject and Date header values
+/// (encoded words and all) and the addresses the server already split. Decoded exactly as
+/// [`parse_headers`] decodes a header block, so a list looks the same whichever the source.
+pub fn summary_from_envelope(
+    subject: Option<&[u8]>,
+    date: Option<&[u8]>,
+    from: Option<EmailAddress>,
+    to: Vec<EmailAddress>,
+    cc: Vec<EmailAddress>,
+) -> HeaderSummary {
+    let block = header_block(&[("Subject", subject), ("Date", date)]);
+    let parsed = parse_headers(&block);
+    HeaderSummary { subject: parsed.subject, from, to, cc, date: parsed.date }
+}
+
+/// An unstructured header value (e.g. a display name from an ENVELOPE address) with its
+/// encoded words decoded and outer white space trimmed; `None` when nothing is left.
+pub fn decode_text(raw: &[u8]) -> Option<String> {
+    let block = header_block(&[("Subject", Some(raw))]);
+    let message = MessageParser::default().parse_headers(&block)?;
+    message.subject().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A header block of the given fields. CR and LF are dropped from the values: a folded value
+/// unfolds, and no value can end the block or start another field.
+fn header_block(fields: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
+    let mut block = Vec::new();
+    for (name, value) in fields {
+        let Some(value) = value else { continue };
+        block.extend_from_slice(name.as_bytes());
+        block.extend_from_slice(b": ");
+        block.extend(value.iter().copied().filter(|b| *b != b'\r' && *b != b'\n'));
+        block.extend_from_slice(b"\r\n");
+    }
+    block.extend_from_slice(b"\r\n");
+    block
+}
+
 /// The Message-IDs of In-Reply-To or References, without angle brackets.
 pub(crate) fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     match value {

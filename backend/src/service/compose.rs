@@ -301,40 +301,6 @@ impl Letterbox {
         own.push(session.username.to_lowercase());
         Ok(own)
     }
-
-    /// Appends `bytes` to the user's folder with `role`; returns the new message's id when known
-    /// (UIDPLUS, else a search for its Message-ID).
-    pub(super) async fn append_to_role(
-        &self,
-        session: &UserSession,
-        role: Role,
-        flags: &'static [&'static str],
-        bytes: &[u8],
-        message_id: &str,
-    ) -> Result<Option<MessageId>, ServiceError> {
-        let path = match self.resolve_any_mailbox(session, role.as_str()).await {
-            Ok(path) => path,
-            Err(ServiceError::NotFound(_)) => {
-                return Err(ServiceError::Conflict(format!("this account has no {} folder; create one", role.as_str())));
-            }
-            Err(other) => return Err(other),
-        };
-        let bytes = std::sync::Arc::new(bytes.to_vec());
-        let message_id = message_id.to_string();
-        let found = self
-            .pool
-            .run(&session.credentials, |connection| {
-                let (path, bytes, message_id) = (path.clone(), bytes.clone(), message_id.clone());
-                Box::pin(async move {
-                    match connection.append(&path, flags, &bytes).await? {
-                        Some(appended) => Ok(Some((appended.uid_validity, appended.uid))),
-                        None => connection.find_by_message_id(&path, &message_id).await,
-                    }
-                })
-            })
-            .await?;
-        Ok(found.map(|(uid_validity, uid)| MessageId { mailbox: path, uid_validity, uid }))
-    }
 }
 
 /// The original's attachments (not inline images), decoded, for a forward.

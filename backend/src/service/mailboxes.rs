@@ -16,7 +16,9 @@ impl Letterbox {
 
     /// Every mailbox of the user, whatever the session's grant (to file a sent copy).
     pub(super) async fn all_mailboxes(&self, session: &UserSession) -> Result<Vec<Mailbox>, ServiceError> {
-        Ok(self.pool.run(&session.credentials, |c| Box::pin(c.list_mailboxes())).await?)
+        let mailboxes = self.pool.run(&session.credentials, |c| Box::pin(c.list_mailboxes())).await?;
+        self.pool.remember_roles(&session.credentials, &mailboxes);
+        Ok(mailboxes)
     }
 
     /// Resolves a mailbox id or role alias from a URL to the mailbox's path; a mailbox outside
@@ -74,6 +76,7 @@ impl Letterbox {
                 Box::pin(async move { c.create_mailbox(&path).await })
             })
             .await?;
+        self.pool.forget_roles(&session.credentials);
         self.find_by_path(session, &path).await
     }
 
@@ -96,6 +99,7 @@ impl Letterbox {
                 Box::pin(async move { c.rename_mailbox(&from, &to).await })
             })
             .await?;
+        self.pool.forget_roles(&session.credentials);
         self.find_by_path(session, &to).await
     }
 
@@ -111,6 +115,7 @@ impl Letterbox {
                 Box::pin(async move { c.delete_mailbox(&path).await })
             })
             .await?;
+        self.pool.forget_roles(&session.credentials);
         Ok(())
     }
 

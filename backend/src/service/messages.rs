@@ -176,7 +176,7 @@ impl Letterbox {
                     }
                     // One cheap STATUS tells whether the folder's message set changed since the
                     // list was last sorted; only then is the server asked to sort it again.
-                    let state = connection.mailbox_state(&request.mailbox).await?;
+                    let state = connection.list_state(&request.mailbox).await?;
                     if let Some((uv, _, _)) = after
                         && uv != state.uid_validity
                     {

@@ -7,6 +7,7 @@ pub mod drafts;
 mod error;
 pub mod events;
 pub mod export;
+mod filing;
 mod idempotency;
 mod identities;
 mod identity_confirm;

@@ -3,6 +3,7 @@
 //! This layer knows nothing about HTTP or the database: it takes message bytes built elsewhere
 //! and an envelope, and reports the server's verdict with the server's own reply code and text.
 
+mod connect;
 mod error;
 mod submit;
 

@@ -14,6 +14,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParam
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
+use super::connect;
 use super::error::{Step, cause_of, classify};
 use crate::config::{Security, ServerAddress};
 use crate::secret::Credentials;
@@ -61,7 +62,8 @@ struct Inner {
 /// How the connection is secured, with the TLS settings built once at start-up.
 enum Wire {
     Plain,
-    ImplicitTls(TlsParameters),
+    /// smtps: our own TLS on our own socket (see [`super::connect`]).
+    ImplicitTls(Arc<rustls::ClientConfig>),
     StartTls(TlsParameters),
 }
 
@@ -86,7 +88,7 @@ impl SmtpSubmitter {
                 )));
             }
             Security::Plain => Wire::Plain,
-            Security::ImplicitTls => Wire::ImplicitTls(tls_parameters(&address.host, extra_ca_file)?),
+            Security::ImplicitTls => Wire::ImplicitTls(crate::imap::client_config(extra_ca_file).map_err(SmtpError::Tls)?),
             Security::StartTls => Wire::StartTls(tls_parameters(&address.host, extra_ca_file)?),
         };
         Ok(Self { inner: Arc::new(Inner { address, wire, hello: hello_name(), timeout }) })
@@ -111,16 +113,19 @@ impl SmtpSubmitter {
         result
     }
 
-    /// Connects, reads the greeting, EHLO, and STARTTLS when required.
+    /// Connects (on a socket of our own, see [`super::connect`]), reads the greeting, EHLO, and
+    /// STARTTLS when required.
     async fn open(&self) -> Result<AsyncSmtpConnection, SmtpError> {
         let inner = &*self.inner;
-        let implicit = match &inner.wire {
-            Wire::ImplicitTls(params) => Some(params.clone()),
-            Wire::Plain | Wire::StartTls(_) => None,
+        let host = inner.address.host.as_str();
+        let tcp = connect::connect_tcp(host, inner.address.port, inner.timeout).await?;
+        let stream = match &inner.wire {
+            Wire::ImplicitTls(config) => connect::tls(tcp, config.clone(), host, inner.timeout).await?,
+            Wire::Plain | Wire::StartTls(_) => connect::SubmitStream::plain(tcp),
         };
-        let step = Step::Connect { tls: implicit.is_some() };
-        let server = (inner.address.host.as_str(), inner.address.port);
-        let connect = AsyncSmtpConnection::connect_tokio1(server, Some(inner.timeout), &inner.hello, implicit, None);
+        let implicit = stream.is_tls();
+        let step = Step::Connect { tls: implicit };
+        let connect = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &inner.hello);
         let mut conn = within(inner.timeout, step, connect).await?;
         if let Wire::StartTls(params) = &inner.wire {
             if !conn.can_starttls() {
@@ -130,7 +135,9 @@ impl SmtpSubmitter {
             }
             within(inner.timeout, Step::StartTls, conn.starttls(params.clone(), &inner.hello)).await?;
         }
-        if !matches!(inner.wire, Wire::Plain) && !conn.is_encrypted() {
+        // lettre only knows of its own TLS (STARTTLS); smtps is ours.
+        let encrypted = implicit || conn.is_encrypted();
+        if !matches!(inner.wire, Wire::Plain) && !encrypted {
             // Belt and braces: the password must never leave unencrypted on a TLS setting.
             return Err(SmtpError::Tls("the connection is not encrypted".into()));
         }
