@@ -227,7 +227,7 @@ async fn markdown_becomes_a_sanitized_html_alternative() {
 async fn a_send_files_the_copy_in_sent_from_the_listed_folders_without_listing_again() {
     let server = Server::start().await;
     let client = api_client();
-    let (alice, password) = rig().new_user("nolist");
+    let (alice, password) = rig().new_user("nolist").await;
     let token = server.login(&client, &alice, &password).await;
     let (bob, _) = fresh_user(&server, &client, "nolistrcpt").await;
     let credentials = letterbox::secret::Credentials { username: alice.clone(), password: letterbox::secret::Secret::new(password) };

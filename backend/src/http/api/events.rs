@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::http::AppState;
@@ -75,7 +75,10 @@ pub fn event_stream(
                 return Some((Ok(event), (replay, subscription, recheck)));
             }
         }
-    });
+    })
+    // The stream ends (logout, revocation); body layers may poll once more, and an unfused
+    // unfold panics then.
+    .fuse();
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

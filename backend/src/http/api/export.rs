@@ -4,6 +4,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -51,7 +52,10 @@ pub(crate) fn export_response(export: FolderExport) -> Response {
     let stream = futures::stream::unfold(export.chunks, |mut chunks| async move {
         let item = chunks.recv().await?;
         Some((item.map(axum::body::Bytes::from).map_err(std::io::Error::other), chunks))
-    });
+    })
+    // The compression layer polls the body once more after its end; an unfused unfold panics
+    // then ("polled after it returned Ready(None)") and the download breaks off.
+    .fuse();
     (
         [
             (header::CONTENT_TYPE, export.format.content_type().to_string()),
