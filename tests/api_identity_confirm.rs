@@ -11,6 +11,16 @@ async fn post(client: &reqwest::Client, server: &Server, path: &str, token: &str
     (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
 }
 
+/// The confirmation link in a mail, checked to name Letterbox's configured address (never a
+/// client's Host), as a URL of the test server.
+fn confirm_link(server: &Server, text: &str) -> String {
+    let link = text.split_whitespace().find(|w| w.contains("/identities/confirm?token=")).unwrap_or_else(|| panic!("a link in {text}"));
+    assert!(!link.contains("evil.example"), "the link names the client's Host: {link}");
+    let configured = format!("http://{}/identities/confirm?token=", server.state.config().listen);
+    assert!(link.starts_with(&configured), "{link} (expected {configured}…)");
+    server.url(&link[link.find("/identities/confirm").unwrap()..])
+}
+
 async fn send_from(client: &reqwest::Client, server: &Server, token: &str, from: &str, to: &str) -> (u16, Value) {
     post(client, server, "/api/v1/send", token, &json!({"from": from, "to": [to], "subject": format!("from {from}"), "text": "hi"})).await
 }
@@ -52,7 +62,17 @@ async fn foreign_identities_send_only_after_their_mailed_link_is_followed() {
 
     // Anywhere else: a confirmation link goes to the address, and sending waits for it.
     let foreign = format!("{unique}@elsewhere.example");
-    let (status, identity) = post(&client, &server, "/api/v1/identities", &token, &json!({"email": foreign})).await;
+    // The request names a host of the adder's choosing: the mailed link must not carry it (the
+    // address's owner would hand the token to that host by clicking).
+    let response = client
+        .post(server.url("/api/v1/identities"))
+        .bearer_auth(&token)
+        .header("host", "evil.example")
+        .json(&json!({"email": foreign}))
+        .send()
+        .await
+        .unwrap();
+    let (status, identity): (u16, Value) = (response.status().as_u16(), response.json().await.unwrap());
     assert_eq!(status, 201, "{identity}");
     assert_eq!((identity["confirmed"].as_bool(), identity["pendingConfirmation"].as_bool()), (Some(false), Some(true)), "{identity}");
     assert_eq!(identity["email"], foreign.as_str(), "existing fields stay");
@@ -60,8 +80,7 @@ async fn foreign_identities_send_only_after_their_mailed_link_is_followed() {
     assert_eq!((status, problem["field"].as_str()), (422, Some("from")), "{problem}");
 
     let text = mail_to(&foreign).await;
-    let link = text.split_whitespace().find(|w| w.contains("/identities/confirm?token=")).unwrap_or_else(|| panic!("a link in {text}"));
-    assert!(link.starts_with(&server.url("/identities/confirm?token=")), "{link}");
+    let link = &confirm_link(&server, &text);
 
     // The link is for the user who added the identity: another login gets "not found".
     let stranger = browser_login_as(&server, &other, &other_password).await;
@@ -105,6 +124,6 @@ async fn foreign_identities_send_only_after_their_mailed_link_is_followed() {
         list["items"].as_array().unwrap().iter().find(|i| i["email"] == user.as_str()).unwrap()["id"].as_str().unwrap().to_string();
     let (status, _) = post(&client, &server, &format!("/api/v1/identities/{own_id}/confirmation"), &token, &json!({})).await;
     assert_eq!(status, 409);
-    let old_link = first.split_whitespace().find(|w| w.contains("/identities/confirm?token=")).unwrap().to_string();
+    let old_link = confirm_link(&server, &first);
     assert_eq!(browser.get(&old_link).send().await.unwrap().status(), 404, "a new link replaces the old one");
 }

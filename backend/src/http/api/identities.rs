@@ -2,7 +2,7 @@
 //! suggestions from what the user sent before).
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,21 +46,15 @@ impl From<Identity> for IdentityJson {
     }
 }
 
-/// Where confirmation links point: `LETTERBOX_PUBLIC_URL`, else the `Host` this request came
-/// to (when it looks like a host name), else the listen address.
-pub(crate) fn link_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config().public_url {
-        return url.as_str().trim_end_matches('/').to_string();
+/// Where confirmation links point: `LETTERBOX_PUBLIC_URL`, else the listen address.
+pub(crate) fn link_base(state: &AppState) -> String {
+    // Never the request's Host: the adder chooses it, and the address's owner clicking a link to
+    // the adder's host would hand over the token. Without a public URL, the address Letterbox
+    // listens on is the best the operator has told us.
+    match &state.config().public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_string(),
+        None => format!("http://{}", state.config().listen),
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| state.config().listen.to_string());
-    format!("http://{host}")
 }
 
 /// The confirmation mail's subject and body in the request's language.
@@ -128,10 +122,9 @@ pub async fn create_identity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     t: Tr,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<IdentityInput>,
 ) -> Result<impl IntoResponse, AppError> {
-    let base = link_base(&state, &headers);
+    let base = link_base(&state);
     let text = confirmation_text(t);
     let identity = state.letterbox.create_identity(&user, body.into(), &ConfirmationMail { link_base: &base, text: &text }).await?;
     let location = format!("/api/v1/identities/{}", identity.id);
@@ -152,11 +145,10 @@ pub async fn update_identity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     t: Tr,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<IdentityInput>,
 ) -> Result<axum::Json<IdentityJson>, AppError> {
-    let base = link_base(&state, &headers);
+    let base = link_base(&state);
     let text = confirmation_text(t);
     let mail = ConfirmationMail { link_base: &base, text: &text };
     Ok(axum::Json(state.letterbox.update_identity(&user, &id, body.into(), &mail).await?.into()))
@@ -199,10 +191,9 @@ pub async fn resend_confirmation(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     t: Tr,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let base = link_base(&state, &headers);
+    let base = link_base(&state);
     let text = confirmation_text(t);
     let identity = state.letterbox.resend_identity_confirmation(&user, &id, &ConfirmationMail { link_base: &base, text: &text }).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(IdentityJson::from(identity))))

@@ -2,7 +2,7 @@
 //! delete after a confirmation page. A failed form shows the settings page again, filled in.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -26,7 +26,6 @@ pub async fn identity_create(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     t: Tr,
-    headers: HeaderMap,
     WebForm(form): WebForm<IdentityForm>,
 ) -> Result<Response, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
@@ -35,7 +34,7 @@ pub async fn identity_create(
         is_default: form.make_default.is_some().then_some(true),
         ..changes_of(&form)
     };
-    let base = link_base(&state, &headers);
+    let base = link_base(&state);
     let text = confirmation_text(t);
     match state.letterbox.create_identity(&user, changes, &ConfirmationMail { link_base: &base, text: &text }).await {
         Ok(identity) if !identity.confirmed => Ok(Redirect::to("/settings?notice=identity-confirm-sent#identities").into_response()),
@@ -53,13 +52,12 @@ pub async fn identity_update(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     t: Tr,
-    headers: HeaderMap,
     Path(id): Path<String>,
     WebForm(form): WebForm<IdentityForm>,
 ) -> Result<Response, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
     let changes = IdentityChanges { is_default: form.make_default.is_some().then_some(true), ..changes_of(&form) };
-    let base = link_base(&state, &headers);
+    let base = link_base(&state);
     let text = confirmation_text(t);
     match state.letterbox.update_identity(&user, &id, changes, &ConfirmationMail { link_base: &base, text: &text }).await {
         Ok(_) => Ok(Redirect::to("/settings?notice=identity-updated#identities").into_response()),
@@ -75,12 +73,11 @@ pub async fn identity_resend(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     t: Tr,
-    headers: HeaderMap,
     Path(id): Path<String>,
     WebForm(form): WebForm<CsrfForm>,
 ) -> Result<Response, HtmlError> {
     check_session_csrf(&state, &user, form.csrf.as_deref())?;
-    let base = link_base(&state, &headers);
+    let base = link_base(&state);
     let text = confirmation_text(t);
     state.letterbox.resend_identity_confirmation(&user, &id, &ConfirmationMail { link_base: &base, text: &text }).await?;
     Ok(Redirect::to("/settings?notice=identity-confirm-sent#identities").into_response())
